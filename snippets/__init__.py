@@ -1,0 +1,1 @@
+"""Code shown on the Adam and Yogi pages; every file here is tested under tests/."""

@@ -1,0 +1,30 @@
+"""Shared test fixtures: the device matrix and the pytest markers.
+
+Run everything with ``python -m pytest``; select the quick inner loop with
+``-m "not slow and not browser"``.
+"""
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `import snippets` works however pytest is started
+    sys.path.insert(0, str(ROOT))
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes more than a few seconds (a site build, a long run)")
+    config.addinivalue_line("markers", "browser: drives headless Chromium through Playwright")
+
+
+_CUDA_SKIP = pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="CUDA is not available on this machine (torch.cuda.is_available() is False)"
+)
+
+
+@pytest.fixture(params=["cpu", pytest.param("cuda", marks=_CUDA_SKIP)])
+def device(request):
+    """Every test that takes ``device`` runs on the CPU, and on CUDA when a GPU is present."""
+    return torch.device(request.param)
