@@ -1,0 +1,37 @@
+// MathJax 4 configuration. MathJax itself is served from this site (assets/mathjax/, copied
+// from the npm package at build time), and so is its font: nothing is fetched from a CDN.
+window.MathJax = {
+  loader: {
+    // Without this, MathJax 4 fetches the mathjax-newcm font from cdn.jsdelivr.net.
+    paths: { fonts: "[mathjax]/fonts" },
+  },
+  tex: {
+    // pymdownx.arithmatex (generic) writes \( \) and \[ \]; notebook cells use $ and $$.
+    inlineMath: [["\\(", "\\)"], ["$", "$"]],
+    displayMath: [["\\[", "\\]"], ["$$", "$$"]],
+    processEscapes: true,
+    processEnvironments: true,
+  },
+  options: {
+    // Typeset everything except what is marked to be ignored. (An ignore pattern of ".*|"
+    // would skip the Markdown cells of notebook pages, which carry no arithmatex class.)
+    ignoreHtmlClass: "tex2jax_ignore|mathjax_ignore",
+    processHtmlClass: "tex2jax_process|mathjax_process|arithmatex",
+  },
+  startup: {
+    typeset: false, // typeset once the page is ready, below
+  },
+};
+
+// Typeset each page when Material announces it (also after instant navigation). MathJax 4
+// keeps its font data in the output cache: clearing it (startup.output.clearCache()) breaks
+// the rendering of fractions and roots, so only the per-document state is reset here.
+document$.subscribe(() => {
+  MathJax.startup.promise = MathJax.startup.promise.then(() => {
+    MathJax.typesetClear();
+    MathJax.texReset();
+    return MathJax.typesetPromise();
+  }).then(() => {
+    document.documentElement.dataset.mathjax = "done"; // read by the browser tests
+  });
+});

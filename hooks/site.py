@@ -1,0 +1,172 @@
+"""MkDocs hook: the joints between the plugins that the site frame needs.
+
+* MathJax (from the npm package) is copied into the built site, fonts included, so that no
+  request leaves the site's own host.
+* Notebook pages survive mkdocs-static-i18n: that plugin rebuilds the file list after
+  mkdocs-jupyter has marked the notebooks as pages, and would otherwise publish them as raw
+  copies of their ``.py`` source. We re-mark them after it, give them the URL a page gets, and
+  link each to its counterpart in the other language.
+* Each notebook page gets an ``.ipynb`` download, converted from its jupytext source.
+* Notebook kernels can ``import snippets``: the project root is put on ``PYTHONPATH``.
+"""
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import shutil
+from pathlib import Path, PurePosixPath
+
+import jupytext
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File, Files
+from mkdocs_jupyter.plugin import NotebookFile
+
+ROOT = Path(__file__).resolve().parents[1]
+MATHJAX = ROOT / "node_modules" / "mathjax"
+MATHJAX_FONT = ROOT / "node_modules" / "@mathjax" / "mathjax-newcm-font"
+# What tex-chtml.js loads at run time: its dynamic components and the CHTML font files.
+MATHJAX_PARTS = ("tex-chtml.js", "a11y", "adaptors", "input", "output", "sre", "ui")
+MATHJAX_DEST = PurePosixPath("assets/mathjax")
+
+
+def _i18n(config):
+    return config.plugins["i18n"]
+
+
+def _jupyter(config):
+    return config.plugins["mkdocs-jupyter"]
+
+
+def on_config(config):
+    if not (MATHJAX / "tex-chtml.js").is_file() or not MATHJAX_FONT.is_dir():
+        raise PluginError(
+            f"MathJax is missing from {MATHJAX.parent}: run `npm ci` in {ROOT} first "
+            "(package-lock.json pins the mathjax package the site serves)."
+        )
+    # Kernels that execute the notebooks inherit this environment.
+    paths = [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+    return config
+
+
+def _page_url(norm_src_uri: str, lang: str, default: str, use_directory_urls: bool) -> str:
+    """The URL of the page built from ``<lang>/<norm_src_uri>`` (``notebooks/x.py``)."""
+    stem = posixpath.splitext(("" if lang == default else f"{lang}/") + norm_src_uri)[0]
+    return f"{stem}/" if use_directory_urls else f"{stem}.html"
+
+
+class _Alternate:
+    """What the language switcher and i18n's sitemap read of a counterpart page."""
+
+    page = None
+
+    def __init__(self, url: str):
+        self.url = url
+
+
+@event_priority(-200)  # after mkdocs-static-i18n (-100), which rebuilt every File
+def on_files(files: Files, config):
+    i18n, jupyter = _i18n(config), _jupyter(config)
+    current, default = i18n.current_language, i18n.default_language
+    languages = [lang.locale for lang in i18n.config.languages if lang.build]
+    docs_dir = Path(config.docs_dir)
+    urls = config.use_directory_urls
+
+    kept, ipynbs = [], []
+    for file in files:
+        if not (file.abs_src_path and jupyter.should_include(file)):
+            kept.append(file)
+            continue
+        if file.locale != current:
+            continue  # the other language's notebook: i18n copies it as an asset, we drop it
+        # i18n kept the page destination mkdocs-jupyter gave it but made it a plain File again;
+        # wrap it once more, keeping i18n's (language-aware) destination.
+        page = NotebookFile(file, **config)
+        page.dest_path, page.url = file.dest_path, file.url
+        page.abs_dest_path = os.path.normpath(os.path.join(config.site_dir, file.dest_path))
+        file.alternates = {
+            lang: _Alternate(_page_url(file.norm_src_uri, lang, default, urls))
+            for lang in languages
+            if (docs_dir / lang / file.norm_src_uri).is_file()
+        }
+        kept.append(page)
+        # The download: an .ipynb converted from the jupytext source, in the page's folder.
+        name = posixpath.splitext(posixpath.basename(file.src_uri))[0] + ".ipynb"
+        ipynb = File.generated(
+            config,
+            posixpath.join(posixpath.dirname(file.src_uri), name),
+            content=jupytext.writes(jupytext.read(file.abs_src_path), fmt="ipynb"),
+        )
+        ipynb.dest_path = posixpath.join(posixpath.dirname(page.dest_path), name)
+        ipynb.abs_dest_path = os.path.normpath(os.path.join(config.site_dir, ipynb.dest_path))
+        ipynb.url = ipynb.dest_path
+        ipynbs.append(ipynb)
+
+    files = type(files)(i18n, kept + ipynbs)
+    i18n.i18n_files_per_language[current] = files.documentation_pages()
+    return files
+
+
+def on_page_context(context, page, config, nav):
+    """Language switcher links are the counterpart page's site-relative URL, on every page.
+
+    i18n leaves the homepage with root-absolute links ("/", "/en/"), which break when the site
+    is opened from a folder or served under a path; Material makes site-relative URLs relative
+    to the page, so these work wherever the site is.
+    """
+    alternates = getattr(page.file, "alternates", {})
+    # i18n sets `config.extra.alternate` as an attribute, which is what the template reads.
+    for alternate in getattr(config.extra, "alternate", None) or []:
+        if alternate["lang"] in alternates:
+            alternate["link"] = alternates[alternate["lang"]].url
+    return context
+
+
+DOWNLOAD_LABEL = {"zh": "下载本笔记本（.ipynb）", "en": "Download this notebook (.ipynb)"}
+# nbconvert's page template adds an empty MathJax 2 <script src="">, its inline configuration,
+# and a Mermaid loader that imports from cdnjs. The site's own MathJax typesets notebook cells.
+NBCONVERT_SCRIPTS = re.compile(
+    r'<script src="">\s*</script>'
+    r'|<script type="text/x-mathjax-config">.*?</script>'
+    r'|<script type="module">(?:(?!</script>).)*?mermaid.*?</script>',
+    re.DOTALL,
+)
+
+
+def on_page_content(html, page, config, files):
+    """Notebook pages: drop nbconvert's CDN scripts, and start with the .ipynb download link."""
+    if isinstance(page.file, NotebookFile):
+        html, removed = NBCONVERT_SCRIPTS.subn("", html)
+        if removed != 3:
+            raise PluginError(
+                f"{page.file.src_uri}: expected nbconvert's 3 CDN scripts, found {removed}; "
+                "the mkdocs-jupyter template changed, update NBCONVERT_SCRIPTS in hooks/site.py"
+            )
+        name = posixpath.splitext(posixpath.basename(page.file.src_uri))[0] + ".ipynb"
+        label = DOWNLOAD_LABEL[_i18n(config).current_language]
+        html = f'<p class="notebook-download"><a href="{name}" download>{label}</a></p>\n' + html
+    return html
+
+
+def on_post_build(config):
+    """Copy MathJax and its font into the site (once: every language shares /assets/)."""
+    dest = Path(config.site_dir) / MATHJAX_DEST
+    for part in MATHJAX_PARTS:
+        src = MATHJAX / part
+        target = dest / part
+        if src.is_dir():
+            shutil.copytree(src, target, dirs_exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, target)
+    # The loader looks for the font under [mathjax]/fonts (set in mathjax-config.js).
+    font_dest = dest / "fonts" / MATHJAX_FONT.name
+    for part in ("chtml", "chtml.js", "package.json"):
+        src = MATHJAX_FONT / part
+        if src.is_dir():
+            shutil.copytree(src, font_dest / part, dirs_exist_ok=True)
+        elif src.is_file():
+            font_dest.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, font_dest / part)
