@@ -151,8 +151,9 @@ def on_page_content(html, page, config, files):
 
 
 def on_post_build(config):
-    """Copy MathJax and its font into the site (once: every language shares /assets/)."""
-    dest = Path(config.site_dir) / MATHJAX_DEST
+    """Copy MathJax and its font into the site (every language shares /assets/)."""
+    site = Path(config.site_dir)
+    dest = site / MATHJAX_DEST
     for part in MATHJAX_PARTS:
         src = MATHJAX / part
         target = dest / part

@@ -28,3 +28,33 @@ _CUDA_SKIP = pytest.mark.skipif(
 def device(request):
     """Every test that takes ``device`` runs on the CPU, and on CUDA when a GPU is present."""
     return torch.device(request.param)
+
+
+# --- the built site, shared by the site and browser tests --------------------------------------
+
+import os
+import subprocess
+import time
+
+
+def build_site(dest, env=None, config=ROOT / "mkdocs.yml"):
+    """`mkdocs build --strict` into ``dest``; returns (completed process, seconds)."""
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "-f", str(config), "-d", str(dest)],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+    )
+    return proc, time.perf_counter() - start
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory):
+    """One strict build of the whole site for the session (the build is the first test)."""
+    dest = tmp_path_factory.mktemp("site")
+    proc, seconds = build_site(dest)
+    assert proc.returncode == 0, f"mkdocs build --strict failed:\n{proc.stdout}\n{proc.stderr}"
+    print(f"\nclean mkdocs build: {seconds:.1f} s")
+    return dest

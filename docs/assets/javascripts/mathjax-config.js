@@ -32,6 +32,7 @@ document$.subscribe(() => {
     MathJax.texReset();
     return MathJax.typesetPromise();
   }).then(() => {
+    window.mathjaxDoneAt = performance.now(); // ms since navigation started
     document.documentElement.dataset.mathjax = "done"; // read by the browser tests
   });
 });

@@ -4,7 +4,10 @@
 # Bias correction: $\hat{v}_t = v_t / (1 - \beta_1^t)$.
 
 # %%
+import matplotlib.pyplot as plt
 import torch
 
-torch.manual_seed(0)
+t = torch.arange(1, 51)
+plt.plot(t, 1 - 0.9**t)
+plt.xlabel("t")
 print(torch.__version__)

@@ -1,0 +1,163 @@
+"""The site frame: strict build, language parity, snippet includes, offline HTML, notebook pages."""
+import json
+import re
+from pathlib import Path
+
+import markdown
+import pytest
+import yaml
+
+from site_pages import DOCS, LANGUAGES, ROOT, built_html, page_url, resource_refs, source_pages
+
+INCLUDE = re.compile(r'--8<--\s+"([^"]+)"')
+
+
+def _mkdocs_config():
+    class Loader(yaml.SafeLoader):
+        pass
+
+    # mkdocs.yml uses MkDocs' !relative and !ENV tags; read them as plain strings here.
+    Loader.add_multi_constructor("!", lambda loader, suffix, node: loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else None)
+    return yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=Loader)
+
+
+def _extension_config(name):
+    for entry in _mkdocs_config()["markdown_extensions"]:
+        if isinstance(entry, dict) and name in entry:
+            return entry[name]
+    raise AssertionError(f"{name} is not configured in mkdocs.yml")
+
+
+# --- sources --------------------------------------------------------------------------------
+
+
+def test_every_page_exists_in_both_languages():
+    zh, en = source_pages("zh"), source_pages("en")
+    assert zh, "no pages under docs/zh"
+    assert zh == en, f"only in zh: {sorted(set(zh) - set(en))}; only in en: {sorted(set(en) - set(zh))}"
+
+
+def test_strict_build_and_link_validation_are_configured():
+    config = _mkdocs_config()
+    assert config["strict"] is True
+    validation = config["validation"]
+    for key in ("omitted_files", "absolute_links", "unrecognized_links", "anchors"):
+        assert validation[key] == "warn", key  # a warning fails a strict build
+    assert config["theme"]["font"] is False, "Google Fonts would be fetched from the network"
+
+
+def test_snippets_check_paths_is_on_and_resolves_from_the_config_dir():
+    snippets = _extension_config("pymdownx.snippets")
+    assert snippets["check_paths"] is True
+    assert snippets["base_path"] == "$config_dir"
+
+
+def test_every_snippet_include_names_an_existing_section():
+    includes = []
+    for lang in LANGUAGES:
+        for page in (DOCS / lang).rglob("*.md"):
+            for target in INCLUDE.findall(page.read_text(encoding="utf-8")):
+                includes.append((page.relative_to(DOCS).as_posix(), target))
+    assert includes, "no page includes a snippet"
+    for page, target in includes:
+        path, _, section = target.partition(":")
+        assert section and not section.isdigit() and not re.match(r"^\d+(:\d+)?$", section), (
+            f"{page}: include {target!r} must name a section, not lines"
+        )
+        source = (ROOT / path).read_text(encoding="utf-8")
+        assert f"--8<-- [start:{section}]" in source and f"--8<-- [end:{section}]" in source, (
+            f"{page}: {path} has no section {section!r}"
+        )
+
+
+def test_a_missing_include_is_an_error_not_silence(tmp_path):
+    """The configured snippets extension raises on a missing file and on a missing section."""
+    config = dict(_extension_config("pymdownx.snippets"), base_path=[str(ROOT)])
+    md = markdown.Markdown(extensions=["pymdownx.snippets"], extension_configs={"pymdownx.snippets": config})
+    with pytest.raises(Exception, match="no-such-file"):
+        md.convert('--8<-- "snippets/no-such-file.py:x"')
+    md.reset()
+    with pytest.raises(Exception, match="no-such-section"):
+        md.convert('--8<-- "snippets/__init__.py:no-such-section"')
+
+
+# --- the built site -------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_every_page_is_built_in_both_languages(built_site):
+    for lang in LANGUAGES:
+        for rel in source_pages(lang):
+            assert built_html(built_site, rel, lang).is_file(), f"{lang}/{rel} was not built as a page"
+
+
+@pytest.mark.slow
+def test_site_name_and_nav_are_translated(built_site):
+    zh = (built_site / "index.html").read_text(encoding="utf-8")
+    en = (built_site / "en" / "index.html").read_text(encoding="utf-8")
+    title = re.compile(r"<title>([^<]*)</title>")
+    assert title.search(zh).group(1).endswith("Adam 与 Yogi")
+    assert title.search(en).group(1).endswith("Adam and Yogi")
+    nav = re.compile(r'class="md-nav__link[^"]*"[^>]*>\s*(?:<span[^>]*>)?\s*([^<\s][^<]*?)\s*<')
+    zh_nav, en_nav = set(nav.findall(zh)), set(nav.findall(en))
+    assert {"首页", "笔记本"} <= zh_nav, zh_nav
+    assert {"Home", "Notebooks"} <= en_nav and not ({"首页", "笔记本"} & en_nav), en_nav
+
+
+@pytest.mark.slow
+def test_no_resource_is_fetched_from_another_host(built_site):
+    pages = [p for p in built_site.rglob("*.html")]
+    assert len(pages) >= 2 * len(source_pages("zh"))
+    offenders = []
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        for tag, attr, value in resource_refs(html):
+            if re.match(r"^\s*(https?:)?//", value):
+                offenders.append(f"{page.relative_to(built_site)}: <{tag} {attr}={value!r}>")
+        for cdn in ("cdn.jsdelivr.net", "cdnjs.cloudflare.com", "unpkg.com", "fonts.googleapis.com"):
+            if cdn in html:
+                offenders.append(f"{page.relative_to(built_site)}: mentions {cdn}")
+    assert not offenders, "\n".join(offenders)
+
+
+@pytest.mark.slow
+def test_mathjax_and_its_font_are_served_by_the_site(built_site):
+    mathjax = built_site / "assets" / "mathjax"
+    assert (mathjax / "tex-chtml.js").is_file()
+    woff2 = list((mathjax / "fonts" / "mathjax-newcm-font" / "chtml" / "woff2").glob("*.woff2"))
+    assert woff2, "the MathJax font was not copied"
+
+
+@pytest.mark.slow
+def test_notebook_pages_render_cells_and_an_image_not_raw_source(built_site):
+    notebooks = [rel for rel in source_pages("zh") if rel.endswith(".py")]
+    assert notebooks, "no notebook pages"
+    for lang in LANGUAGES:
+        for rel in notebooks:
+            page = built_html(built_site, rel, lang)
+            html = page.read_text(encoding="utf-8")
+            assert "jp-Cell" in html and "jp-OutputArea" in html, f"{page}: no executed cells"
+            assert re.search(r'<img[^>]+src="data:image/png;base64,', html), f"{page}: no figure output"
+            assert "# %%" not in html, f"{page}: raw jupytext source on the page"
+            assert not (page.parent.parent / Path(rel).name).exists(), f"raw copy of {rel} published"
+            ipynb = json.loads((page.parent / (Path(rel).stem + ".ipynb")).read_text(encoding="utf-8"))
+            assert ipynb["nbformat"] == 4 and len(ipynb["cells"]) >= 2
+
+
+@pytest.mark.slow
+def test_language_switcher_links_are_relative_and_point_to_the_counterpart(built_site):
+    link = re.compile(r'<a href="([^"]*)" hreflang="(\w+)" class="md-select__link">')
+    for lang in LANGUAGES:
+        for rel in source_pages(lang):
+            page = built_html(built_site, rel, lang)
+            links = dict((hreflang, href) for href, hreflang in link.findall(page.read_text(encoding="utf-8")))
+            assert set(links) == set(LANGUAGES), page
+            for other, href in links.items():
+                assert not href.startswith("/"), f"{page}: absolute switcher link {href}"
+                target = (page.parent / href).resolve() / "index.html"
+                assert target == built_html(built_site, rel, other).resolve(), f"{page} → {other}: {href}"
+
+
+def test_page_url_helper_matches_mkdocs_layout():
+    assert page_url("index.md", "zh") == "" and page_url("index.md", "en") == "en/"
+    assert page_url("notebooks/adam.py", "en") == "en/notebooks/adam/"
