@@ -49,6 +49,7 @@ def _load(name: str):
     """Load hooks/<name>.py afresh (a module of its own; mkdocs serve picks up edits)."""
     spec = importlib.util.spec_from_file_location(f"adam_yogi_hooks_{name}", HOOKS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while being created
     spec.loader.exec_module(module)
     return module
 
@@ -81,19 +82,17 @@ class Context:
 # --- running ----------------------------------------------------------------------------------
 
 
-def _source_digest(experiment_, device: str) -> str:
+def _source_digest(experiment_, device: str, data=None) -> str:
+    """What decides an experiment's result: its code, the snippets it calls, device and data."""
     h = hashlib.sha256()
     h.update(inspect.getsource(experiment_.run).encode())
     for module in experiment_.depends:
         h.update((ROOT / "snippets" / f"{module}.py").read_bytes())
     h.update(device.encode())
-    if experiment_.uses_data:
-        from snippets import data
-
-        try:  # the file the loader would use; a synthetic fallback hashes as "synthetic"
-            h.update(data.locate_airfoil().read_bytes())
-        except Exception:
-            h.update(b"synthetic")
+    if data is not None:  # the loaded data set: the checked file's bytes, or the synthetic one
+        h.update(data.source.encode())
+        if data.path is not None:
+            h.update(Path(data.path).read_bytes())
     return h.hexdigest()[:16]
 
 
@@ -120,7 +119,10 @@ class Results:
         if name not in figures.EXPERIMENTS:
             raise PluginError(f"unknown experiment {name!r}; known: {', '.join(sorted(figures.EXPERIMENTS))}")
         exp = figures.EXPERIMENTS[name]
-        cache = CACHE_DIR / f"{name}-{_source_digest(exp, self.context.device)}.json" if self.use_cache else None
+        cache = None
+        if self.use_cache:
+            data = self.context.data if exp.uses_data else None
+            cache = CACHE_DIR / f"{name}-{_source_digest(exp, self.context.device, data)}.json"
         if cache is not None and cache.is_file():
             result = json.loads(cache.read_text(encoding="utf-8"))
         else:
@@ -188,7 +190,7 @@ def on_config(config):
     from snippets.train import resolve_device
 
     # A clean `mkdocs build` runs everything; `mkdocs serve` reuses results whose code is unchanged.
-    device = str(resolve_device(os.environ.get("ADAM_YOGI_DEVICE", "auto")))
+    device = str(resolve_device(None))  # $ADAM_YOGI_DEVICE: auto (CUDA when present), cpu or cuda
     key = (device, _state.get("command"))
     if _state.get("key") != key:
         _state["key"] = key

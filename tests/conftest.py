@@ -3,6 +3,7 @@
 Run everything with ``python -m pytest``; select the quick inner loop with
 ``-m "not slow and not browser"``.
 """
+import os
 import sys
 from pathlib import Path
 
@@ -12,6 +13,12 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `import snippets` works however pytest is started
     sys.path.insert(0, str(ROOT))
+
+
+SHARED_DATA = ROOT.parent / "shared" / "data"
+if "ADAM_YOGI_DATA_DIR" not in os.environ and (SHARED_DATA / "airfoil_self_noise.dat").is_file():
+    # The project downloads the file itself; tests may use the copy beside the checkout.
+    os.environ["ADAM_YOGI_DATA_DIR"] = str(SHARED_DATA)
 
 
 def pytest_configure(config):

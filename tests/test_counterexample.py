@@ -1,0 +1,116 @@
+"""snippets/counterexample.py: Reddi, Kale & Kumar's online problem, where Adam goes to the worst
+point x = +1 while AMSGrad and Yogi find the optimum x = −1."""
+import math
+from pathlib import Path
+
+import pytest
+
+from snippets.counterexample import METHODS, Trajectory, limiting_regret, run
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _f(t, C, x):
+    """f_t(x) = C·x when t mod 3 = 1, else −x — written out again, independently of the module."""
+    return C * x if t % 3 == 1 else -x
+
+
+def _tail_mean(xs, n=300):
+    return sum(xs[-n:]) / n
+
+
+@pytest.mark.parametrize("C", [3.0, 4.0, 6.0, 10.0])
+def test_adam_drifts_to_the_worst_point_and_keeps_a_constant_regret(C):
+    trajectory = run("adam", C=C)
+    assert trajectory.xs[-1] > 0.99 and _tail_mean(trajectory.xs) > 0.99
+    # sitting at +1 costs 2·(C − 2)/3 per step on average: R_T/T does not go to 0
+    assert trajectory.avg_regret[-1] == pytest.approx(limiting_regret(C), rel=0.02)
+    assert trajectory.avg_regret[-1] > 0.9 * trajectory.avg_regret[299]
+
+
+@pytest.mark.parametrize("method", ["amsgrad", "yogi"])
+@pytest.mark.parametrize("C", [3.0, 4.0, 6.0, 10.0])
+def test_amsgrad_and_yogi_reach_the_optimum_and_their_regret_vanishes(method, C):
+    trajectory = run(method, C=C)
+    assert trajectory.xs[-1] < -0.98 and _tail_mean(trajectory.xs) < -0.98
+    r = trajectory.avg_regret
+    assert r[299] > r[999] > r[2999]  # R_T/T keeps falling ...
+    assert r[2999] < 0.03  # ... towards 0
+    assert r[2999] < limiting_regret(C) / 20
+
+
+def test_with_the_defaults_the_three_end_apart():
+    ends = {m: run(m).xs[-1] for m in METHODS}
+    assert ends["adam"] > 0.99 and ends["amsgrad"] < -0.99 and ends["yogi"] < -0.98
+
+
+def test_yogi_is_not_a_fix_for_every_C_at_this_beta2():
+    """Measured, and said in the module docstring: at C = 2.2 Yogi drifts to +1 like Adam."""
+    assert run("yogi", C=2.2).xs[-1] > 0.99
+    assert run("amsgrad", C=2.2).xs[-1] < -0.99
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_regret_is_the_definition_and_x_stays_in_the_box(method):
+    C, steps = 3.0, 600
+    trajectory = run(method, C=C, steps=steps, x0=0.25)
+    assert isinstance(trajectory, Trajectory)
+    assert len(trajectory.xs) == len(trajectory.avg_regret) == steps
+    assert trajectory.xs[0] == 0.25
+    assert all(-1.0 <= x <= 1.0 for x in trajectory.xs)
+    total = 0.0
+    for t, (x, avg) in enumerate(zip(trajectory.xs, trajectory.avg_regret), start=1):
+        total += _f(t, C, x) - _f(t, C, -1.0)  # R_t = Σ f_τ(x_τ) − f_τ(−1)
+        assert avg == pytest.approx(total / t, abs=1e-12)
+
+
+def test_first_two_steps_by_hand():
+    C, lr, x0, eps = 3.0, 0.5, 0.0, 1e-8
+    beta2 = 1 / (1 + C**2)
+    xs = {m: run(m, C=C, lr=lr, x0=x0, eps=eps, steps=3).xs for m in METHODS}
+    # t = 1: g = C, s₁ = (1 − β2)·C² for all three (Yogi: sign(C² − 0) = 1); α₁ = α
+    x2 = x0 - lr * C / (math.sqrt((1 - beta2) * C**2) + eps)
+    for m in METHODS:
+        assert xs[m][1] == pytest.approx(x2, abs=1e-15)
+    # t = 2: g = −1, α₂ = α/√2
+    s_adam = beta2 * (1 - beta2) * C**2 + (1 - beta2)  # s₂ = β2·s₁ + (1 − β2)·1
+    s_yogi = (1 - beta2) * C**2 - (1 - beta2)  # 1 < s₁, so s₂ = s₁ − (1 − β2)·1
+    s_ams = max((1 - beta2) * C**2, s_adam)
+    for m, s in (("adam", s_adam), ("yogi", s_yogi), ("amsgrad", s_ams)):
+        assert xs[m][2] == pytest.approx(x2 + lr / math.sqrt(2) / (math.sqrt(s) + eps), abs=1e-15)
+
+
+def test_projection_clips_at_the_boundary():
+    xs = run("adam", C=3.0, lr=10.0, x0=1.0, steps=2).xs  # a huge first step
+    assert xs[1] == -1.0
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(method="sgd"), "Invalid method: 'sgd'"),
+        (dict(C=2.0), "Invalid C: 2.0"),
+        (dict(C=1.5), "Invalid C: 1.5"),
+        (dict(C=float("nan")), "Invalid C: nan"),
+        (dict(C=float("inf")), "Invalid C: inf"),
+        (dict(steps=0), "Invalid steps: 0"),
+        (dict(steps=2.5), "Invalid steps: 2.5"),
+        (dict(lr=0.0), "Invalid learning rate: 0.0"),
+        (dict(lr=-0.1), "Invalid learning rate: -0.1"),
+        (dict(x0=1.5), "Invalid x0: 1.5"),
+        (dict(eps=-1e-8), "Invalid epsilon value: -1e-08"),
+    ],
+)
+def test_invalid_arguments_are_named(kwargs, message):
+    method = kwargs.pop("method", "adam")
+    with pytest.raises(ValueError, match=message.replace(".", r"\.").replace("(", r"\(")):
+        run(method, **kwargs)
+
+
+def test_page_section_runs_on_its_own():
+    text = (ROOT / "snippets" / "counterexample.py").read_text(encoding="utf-8")
+    section = text.split("# --8<-- [start:counterexample]\n", 1)[1].split("# --8<-- [end:counterexample]", 1)[0]
+    namespace = {}
+    exec(section, namespace)
+    for m in METHODS:
+        assert namespace["play"](m, 3.0, 300, 0.5, 0.0, 1e-8) == run(m, steps=300)
