@@ -6,7 +6,11 @@
   mkdocs-jupyter has marked the notebooks as pages, and would otherwise publish them as raw
   copies of their ``.py`` source. We re-mark them after it, give them the URL a page gets, and
   link each to its counterpart in the other language.
-* Each notebook page gets an ``.ipynb`` download, converted from its jupytext source.
+* Notebooks are executed at the start of every build, all languages at once, in parallel
+  (mkdocs-jupyter would run them one after the other, a fresh kernel each, which dominated the
+  build time). mkdocs-jupyter then renders these executed notebooks: outputs always come from
+  this build, and a cell that raises fails it, exactly as with its own ``execute: true``.
+* Each notebook page gets an ``.ipynb`` download: the notebook as this build executed it.
 * Notebook kernels can ``import snippets``: the project root is put on ``PYTHONPATH``.
 """
 from __future__ import annotations
@@ -15,9 +19,14 @@ import os
 import posixpath
 import re
 import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
 import jupytext
+import mkdocs_jupyter.convert
+import nbformat
+from nbclient import NotebookClient
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
@@ -66,6 +75,66 @@ class _Alternate:
         self.url = url
 
 
+def _execute(path: str, kernel_name: str):
+    """Run one jupytext notebook from the top in a fresh kernel; a raising cell raises here."""
+    notebook = jupytext.read(path)
+    NotebookClient(
+        notebook,
+        kernel_name=kernel_name or "python3",
+        allow_errors=False,
+        timeout=600,
+        resources={"metadata": {"path": str(Path(path).parent)}},
+    ).execute()
+    return notebook
+
+
+class NotebookRuns:
+    """This build's executions of every notebook source, started together."""
+
+    def __init__(self, paths, kernel_name):
+        self._pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="notebook")
+        self.futures = {path: self._pool.submit(_execute, path, kernel_name) for path in paths}
+        self._pool.shutdown(wait=False)  # the threads end with their notebook
+
+    def executed(self, path: str):
+        try:
+            return self.futures[path].result()
+        except Exception as error:
+            raise PluginError(f"notebook {os.path.relpath(path, ROOT)} failed to execute:\n{error}") from error
+
+
+_runs: dict = {}
+_nb2html = mkdocs_jupyter.convert.nb2html
+
+
+def _nb2html_from_this_build(nb_path, execute=False, **options):
+    """mkdocs-jupyter's converter, given the notebook this build executed (when it has one)."""
+    runs = _runs.get("current")
+    if not (execute and runs and nb_path in runs.futures):
+        return _nb2html(nb_path, execute=execute, **options)
+    with tempfile.TemporaryDirectory() as tmp:
+        executed = Path(tmp) / (Path(nb_path).stem + ".ipynb")
+        nbformat.write(runs.executed(nb_path), executed)
+        return _nb2html(str(executed), execute=False, **options)
+
+
+mkdocs_jupyter.convert.nb2html = _nb2html_from_this_build
+
+
+def _start_notebooks(config):
+    """At the first language of each build: execute every language's notebooks in parallel."""
+    jupyter = _jupyter(config)
+    if not jupyter.config["execute"]:
+        _runs.pop("current", None)
+        return
+    sources = sorted(
+        str(path)
+        for path in Path(config.docs_dir).rglob("*.py")
+        if any(PurePosixPath(path.as_posix()).match(pattern) for pattern in jupyter.config["include"])
+    )
+    _runs["current"] = NotebookRuns(sources, jupyter.config["kernel_name"])
+
+
 @event_priority(-200)  # after mkdocs-static-i18n (-100), which rebuilt every File
 def on_files(files: Files, config):
     i18n, jupyter = _i18n(config), _jupyter(config)
@@ -74,7 +143,10 @@ def on_files(files: Files, config):
     docs_dir = Path(config.docs_dir)
     urls = config.use_directory_urls
 
-    kept, ipynbs = [], []
+    if current == default:
+        _start_notebooks(config)
+
+    kept = []
     for file in files:
         if not (file.abs_src_path and jupyter.should_include(file)):
             kept.append(file)
@@ -92,19 +164,8 @@ def on_files(files: Files, config):
             if (docs_dir / lang / file.norm_src_uri).is_file()
         }
         kept.append(page)
-        # The download: an .ipynb converted from the jupytext source, in the page's folder.
-        name = posixpath.splitext(posixpath.basename(file.src_uri))[0] + ".ipynb"
-        ipynb = File.generated(
-            config,
-            posixpath.join(posixpath.dirname(file.src_uri), name),
-            content=jupytext.writes(jupytext.read(file.abs_src_path), fmt="ipynb"),
-        )
-        ipynb.dest_path = posixpath.join(posixpath.dirname(page.dest_path), name)
-        ipynb.abs_dest_path = os.path.normpath(os.path.join(config.site_dir, ipynb.dest_path))
-        ipynb.url = ipynb.dest_path
-        ipynbs.append(ipynb)
 
-    files = type(files)(i18n, kept + ipynbs)
+    files = type(files)(i18n, kept)
     i18n.i18n_files_per_language[current] = files.documentation_pages()
     return files
 
@@ -144,10 +205,26 @@ def on_page_content(html, page, config, files):
                 f"{page.file.src_uri}: expected nbconvert's 3 CDN scripts, found {removed}; "
                 "the mkdocs-jupyter template changed, update NBCONVERT_SCRIPTS in hooks/site.py"
             )
-        name = posixpath.splitext(posixpath.basename(page.file.src_uri))[0] + ".ipynb"
+        name = _ipynb_name(page)
         label = DOWNLOAD_LABEL[_i18n(config).current_language]
         html = f'<p class="notebook-download"><a href="{name}" download>{label}</a></p>\n' + html
     return html
+
+
+def _ipynb_name(page) -> str:
+    return posixpath.splitext(posixpath.basename(page.file.src_uri))[0] + ".ipynb"
+
+
+def on_post_page(output, page, config):
+    """Publish the notebook as this build executed it, beside its page, for download."""
+    if isinstance(page.file, NotebookFile):
+        runs = _runs.get("current")
+        source = page.file.abs_src_path
+        notebook = runs.executed(source) if runs and source in runs.futures else jupytext.read(source)
+        target = Path(page.file.abs_dest_path).parent / _ipynb_name(page)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook, target)
+    return output
 
 
 def on_post_build(config):

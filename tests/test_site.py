@@ -161,3 +161,53 @@ def test_language_switcher_links_are_relative_and_point_to_the_counterpart(built
 def test_page_url_helper_matches_mkdocs_layout():
     assert page_url("index.md", "zh") == "" and page_url("index.md", "en") == "en/"
     assert page_url("notebooks/adam.py", "en") == "en/notebooks/adam/"
+
+
+# --- notebooks ---------------------------------------------------------------------------------
+
+
+def _site_hook():
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("site_hook_under_test", ROOT / "hooks" / "site.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_notebooks_execute_in_the_build_and_errors_fail_it():
+    jupyter = next(p["mkdocs-jupyter"] for p in _mkdocs_config()["plugins"] if isinstance(p, dict) and "mkdocs-jupyter" in p)
+    assert jupyter["execute"] is True and jupyter["allow_errors"] is False and jupyter["cache"] is False
+
+
+@pytest.mark.slow
+def test_a_raising_notebook_cell_fails_with_the_notebook_named(tmp_path):
+    from mkdocs.exceptions import PluginError
+
+    hook = _site_hook()
+    good, bad = tmp_path / "good.py", tmp_path / "bad.py"
+    good.write_text("# %%\nprint(6 * 7)\n", encoding="utf-8")
+    bad.write_text("# %%\nx = 1\n\n# %%\nraise ValueError('cell two breaks')\n", encoding="utf-8")
+    runs = hook.NotebookRuns([str(good), str(bad)], "python3")
+    outputs = runs.executed(str(good)).cells[0].outputs
+    assert outputs[0]["text"] == "42\n"
+    with pytest.raises(PluginError, match=r"bad\.py failed to execute:(.|\n)*cell two breaks"):
+        runs.executed(str(bad))
+
+
+@pytest.mark.slow
+def test_notebook_outputs_come_from_this_build(built_site):
+    """The published notebook is the one this build executed (its outputs name this torch)."""
+    import torch
+
+    for lang in LANGUAGES:
+        for rel in (r for r in source_pages(lang) if r.endswith(".py")):
+            page = built_html(built_site, rel, lang)
+            ipynb = json.loads((page.parent / (Path(rel).stem + ".ipynb")).read_text(encoding="utf-8"))
+            outputs = [o for c in ipynb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+            assert outputs, f"{lang}/{rel}: the download has no outputs"
+            assert all(c.get("execution_count") for c in ipynb["cells"] if c["cell_type"] == "code")
+            if "device:" in page.read_text(encoding="utf-8"):
+                assert torch.__version__ in page.read_text(encoding="utf-8")

@@ -1,13 +1,38 @@
 # %% [markdown]
-# # Adam notebook
+# # Adam companion notebook
 #
-# Bias correction: $\hat{v}_t = v_t / (1 - \beta_1^t)$.
+# This notebook runs the experiments of the [Adam chapter](../../adam/) end to end: Adam from
+# scratch and the concise `torch.optim.Adam`, both training linear regression on the airfoil data.
+# The device comes from the environment variable `ADAM_YOGI_DEVICE` (`auto`, `cpu` or `cuda`;
+# `auto` uses CUDA when a GPU is present).
+#
+# Bias correction: $\hat{v}_t = v_t / (1 - \beta_1^t)$, $\hat{s}_t = s_t / (1 - \beta_2^t)$.
 
 # %%
 import matplotlib.pyplot as plt
 import torch
 
-t = torch.arange(1, 51)
-plt.plot(t, 1 - 0.9**t)
-plt.xlabel("t")
-print(torch.__version__)
+from snippets import scratch, train
+from snippets.data import load_airfoil
+
+device = train.resolve_device(None)
+data = load_airfoil(allow_synthetic=True)
+print(f"device: {train.describe_device(device)}, data: {data.source}")
+
+# %%
+adam_run = train.train_scratch(scratch.adam, scratch.init_adam_states(5), {"lr": 0.01, "t": 1}, data,
+                               num_epochs=2, device=device)
+print(adam_run.summary)
+
+# %%
+torch_run = train.train_torch(torch.optim.Adam, {"lr": 0.01}, data, num_epochs=4, device=device)
+print(torch_run.summary)
+
+# %%
+fig, ax = plt.subplots(figsize=(6, 3.4))
+ax.plot(adam_run.epochs, adam_run.losses, label="scratch.adam (2 epochs)")
+ax.plot(torch_run.epochs, torch_run.losses, label="torch.optim.Adam (4 epochs)")
+ax.set_xlabel("epoch")
+ax.set_ylabel("loss")
+ax.legend()
+plt.show()

@@ -1,13 +1,30 @@
 # %% [markdown]
-# # Adam notebook
+# # Counterexample companion notebook
 #
-# Bias correction: $\hat{v}_t = v_t / (1 - \beta_1^t)$.
+# This notebook runs the counterexample of [When Adam does not converge](../../convergence/)
+# (Reddi, Kale & Kumar, ICLR 2018): online losses $f_t(x) = C x$ when $t \bmod 3 = 1$, else $-x$,
+# on $x \in [-1, 1]$, with the optimum at $x = -1$. It compares the iterates $x_t$ and the average
+# regret $R_t / t$ of Adam, AMSGrad and Yogi.
 
 # %%
 import matplotlib.pyplot as plt
-import torch
 
-t = torch.arange(1, 51)
-plt.plot(t, 1 - 0.9**t)
-plt.xlabel("t")
-print(torch.__version__)
+from snippets.counterexample import METHODS, limiting_regret, run
+
+runs = {method: run(method, C=3.0, steps=3000, lr=0.5) for method in METHODS}
+for method, trajectory in runs.items():
+    print(f"{method:8s} x_T = {trajectory.xs[-1]:+.3f}   R_T/T = {trajectory.avg_regret[-1]:.3f}")
+print(f"x = +1 forever: R_T/T -> 2(C - 2)/3 = {limiting_regret(3.0):.3f}")
+
+# %%
+fig, (ax_x, ax_r) = plt.subplots(1, 2, figsize=(8, 3.2))
+for method, trajectory in runs.items():
+    ax_x.plot(trajectory.xs, label=method, linewidth=1)
+    ax_r.plot(trajectory.avg_regret, label=method, linewidth=1)
+ax_x.set_xlabel("step t")
+ax_x.set_ylabel("x_t")
+ax_r.set_xlabel("step t")
+ax_r.set_ylabel("R_t / t")
+ax_r.set_xscale("log")
+ax_x.legend()
+plt.show()

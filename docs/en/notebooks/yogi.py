@@ -1,13 +1,47 @@
 # %% [markdown]
-# # Adam notebook
+# # Yogi companion notebook
 #
-# Bias correction: $\hat{v}_t = v_t / (1 - \beta_1^t)$.
+# This notebook runs the experiments of the [Yogi chapter](../../yogi/): Adam's and Yogi's second
+# moments under spiky gradients, Yogi from scratch, and the drop-in `snippets.optim.Yogi`.
+# The device comes from the environment variable `ADAM_YOGI_DEVICE`.
+#
+# Yogi's second moment: $s_t = s_{t-1} + (1 - \beta_2)\,\mathrm{sign}(g_t^2 - s_{t-1})\,g_t^2$.
 
 # %%
 import matplotlib.pyplot as plt
-import torch
 
-t = torch.arange(1, 51)
-plt.plot(t, 1 - 0.9**t)
-plt.xlabel("t")
-print(torch.__version__)
+from snippets import optim, scratch, train
+from snippets.data import load_airfoil
+from snippets.moments import spike_traces
+
+device = train.resolve_device(None)
+data = load_airfoil(allow_synthetic=True)
+print(f"device: {train.describe_device(device)}, data: {data.source}")
+
+# %%
+traces = spike_traces()
+fig, ax = plt.subplots(figsize=(6, 3.4))
+ax.plot(traces.s_adam, label="Adam s_t")
+ax.plot(traces.s_yogi, label="Yogi s_t")
+ax.set_yscale("log")
+ax.set_xlabel("step t")
+ax.legend()
+plt.show()
+
+# %%
+yogi_run = train.train_scratch(scratch.yogi, scratch.init_adam_states(5), {"lr": 0.01, "t": 1}, data,
+                               num_epochs=2, device=device)
+print(yogi_run.summary)
+
+# %%
+dropin_run = train.train_torch(optim.Yogi, {"lr": 0.01}, data, num_epochs=2, device=device)
+print(dropin_run.summary)
+
+# %%
+fig, ax = plt.subplots(figsize=(6, 3.4))
+ax.plot(yogi_run.epochs, yogi_run.losses, label="scratch.yogi")
+ax.plot(dropin_run.epochs, dropin_run.losses, "--", label="snippets.optim.Yogi")
+ax.set_xlabel("epoch")
+ax.set_ylabel("loss")
+ax.legend()
+plt.show()

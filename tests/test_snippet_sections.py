@@ -1,0 +1,124 @@
+"""Every section of snippets/ that a page can include works when a reader copies it alone:
+it is named and balanced, imports only the standard library and torch, uses no name that only
+another section defines, and runs in a fresh interpreter that cannot import this project.
+
+A section that builds on another one of the same file says so in a line of its own,
+``# needs: adam`` (shown to the reader on the page); it then runs after the sections it names."""
+import ast
+import builtins
+import re
+import subprocess
+import symtable
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MARK = re.compile(r"^# --8<-- \[(start|end):([^\]]*)\]\s*$", re.M)
+NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+ALLOWED_THIRD_PARTY = {"torch"}
+
+
+def snippet_files():
+    return sorted(p for p in (ROOT / "snippets").glob("*.py") if not p.name.startswith("_"))
+
+
+def sections(path):
+    """{name: code} of one file; raises AssertionError on unbalanced or badly named markers."""
+    text = path.read_text(encoding="utf-8")
+    found, open_name, start = {}, None, 0
+    for match in MARK.finditer(text):
+        kind, name = match.groups()
+        assert NAME.match(name), f"{path.name}: section name {name!r} is not lowercase-with-hyphens"
+        if kind == "start":
+            assert open_name is None, f"{path.name}: section {name!r} starts inside {open_name!r}"
+            open_name, start = name, match.end()
+        else:
+            assert open_name == name, f"{path.name}: end of {name!r} without its start"
+            assert name not in found, f"{path.name}: section {name!r} defined twice"
+            found[name] = text[start : match.start()]
+            open_name = None
+    assert open_name is None, f"{path.name}: section {open_name!r} never ends"
+    return found
+
+
+NEEDS = re.compile(r"^\s*# needs: ([a-z0-9-]+(?:, [a-z0-9-]+)*)\s*$", re.M)
+
+
+def with_needs(path, name):
+    """The section's code preceded by the sections it declares it needs (recursively)."""
+    found = sections(path)
+    order = []
+
+    def visit(n, chain):
+        assert n in found, f"{path.name}:{chain[-1]} needs {n!r}, which is not a section of the file"
+        assert n not in chain[:-1], f"{path.name}: circular needs {chain}"
+        for dep in (d for line in NEEDS.findall(found[n]) for d in line.split(", ")):
+            visit(dep, chain + [dep])
+        if n not in order:
+            order.append(n)
+
+    visit(name, [name])
+    return "\n".join(found[n] for n in order)
+
+
+def all_sections():
+    return [(path, name, code) for path in snippet_files() for name, code in sections(path).items()]
+
+
+def _ids(item):
+    return f"{item[0].name}:{item[1]}" if isinstance(item, tuple) else str(item)
+
+
+def test_every_file_with_sections_is_found():
+    assert {p.name for p in snippet_files()} >= {"scratch.py", "optim.py", "data.py", "train.py", "counterexample.py"}
+    assert len(all_sections()) >= 10
+
+
+def _free_globals(code):
+    """Names a section reads from module scope without defining or importing them itself."""
+    table = symtable.symtable(code, "<section>", "exec")
+    defined = {s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_imported()}
+    free = set()
+
+    def walk(scope):
+        for symbol in scope.get_symbols():
+            if symbol.is_referenced() and (symbol.is_global() or scope.get_type() == "module"):
+                free.add(symbol.get_name())
+        for child in scope.get_children():
+            walk(child)
+
+    walk(table)
+    return free - defined - set(dir(builtins)) - {"__name__", "__file__"}
+
+
+@pytest.mark.parametrize("item", all_sections(), ids=_ids)
+def test_section_needs_nothing_from_other_sections(item):
+    path, name, code = item
+    missing = _free_globals(with_needs(path, name))
+    assert missing == set(), f"{path.name}:{name} uses {sorted(missing)}, defined neither in it nor in a section it needs"
+
+
+@pytest.mark.parametrize("item", all_sections(), ids=_ids)
+def test_section_imports_only_stdlib_and_torch(item):
+    path, name, code = item
+    modules = set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Import):
+            modules |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            modules.add((node.module or "").split(".")[0])
+    outside = {m for m in modules if m not in sys.stdlib_module_names and m not in ALLOWED_THIRD_PARTY}
+    assert not outside, f"{path.name}:{name} imports {sorted(outside)}; a copied section may need torch alone"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("item", all_sections(), ids=_ids)
+def test_section_runs_alone(item, tmp_path):
+    path, name, code = item
+    script = tmp_path / "section.py"
+    script.write_text(with_needs(path, name), encoding="utf-8")
+    # -I: no PYTHONPATH, no user site; cwd is empty, so `import snippets` would fail here.
+    proc = subprocess.run([sys.executable, "-I", str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, f"{path.name}:{name} failed on its own:\n{proc.stderr[-2000:]}"
