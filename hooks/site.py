@@ -15,6 +15,7 @@
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import posixpath
 import re
@@ -75,8 +76,33 @@ class _Alternate:
         self.url = url
 
 
-def _execute(path: str, kernel_name: str):
-    """Run one jupytext notebook from the top in a fresh kernel; a raising cell raises here."""
+NOTEBOOK_CACHE = ROOT / ".cache" / "notebooks"
+_command: dict = {}
+
+
+def on_startup(command, dirty):
+    _command["name"] = command
+
+
+def _notebook_key(path: str) -> str:
+    """What a notebook's outputs depend on: its source, the code it can import, the device."""
+    h = hashlib.sha256(Path(path).read_bytes())
+    for module in sorted((ROOT / "snippets").glob("*.py")):
+        h.update(module.name.encode() + module.read_bytes())
+    h.update(os.environ.get("ADAM_YOGI_DEVICE", "").encode() + os.environ.get("ADAM_YOGI_DATA_DIR", "").encode())
+    return h.hexdigest()[:16]
+
+
+def _execute(path: str, kernel_name: str, use_cache: bool = False):
+    """Run one jupytext notebook from the top in a fresh kernel; a raising cell raises here.
+
+    Under `mkdocs serve` (use_cache) a notebook whose source and snippets are unchanged is
+    taken from the previous run, so editing prose re-renders in seconds; `mkdocs build` always
+    executes.
+    """
+    cached = NOTEBOOK_CACHE / f"{Path(path).stem}-{_notebook_key(path)}.ipynb"
+    if use_cache and cached.is_file():
+        return nbformat.read(cached, as_version=4)
     notebook = jupytext.read(path)
     NotebookClient(
         notebook,
@@ -85,15 +111,20 @@ def _execute(path: str, kernel_name: str):
         timeout=600,
         resources={"metadata": {"path": str(Path(path).parent)}},
     ).execute()
+    if use_cache:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=cached.parent, suffix=".tmp", delete=False, encoding="utf-8") as tmp:
+            nbformat.write(notebook, tmp)
+        os.replace(tmp.name, cached)  # whole or not at all
     return notebook
 
 
 class NotebookRuns:
     """This build's executions of every notebook source, started together."""
 
-    def __init__(self, paths, kernel_name):
+    def __init__(self, paths, kernel_name, use_cache=False):
         self._pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="notebook")
-        self.futures = {path: self._pool.submit(_execute, path, kernel_name) for path in paths}
+        self.futures = {path: self._pool.submit(_execute, path, kernel_name, use_cache) for path in paths}
         self._pool.shutdown(wait=False)  # the threads end with their notebook
 
     def executed(self, path: str):
@@ -132,7 +163,7 @@ def _start_notebooks(config):
         for path in Path(config.docs_dir).rglob("*.py")
         if any(PurePosixPath(path.as_posix()).match(pattern) for pattern in jupyter.config["include"])
     )
-    _runs["current"] = NotebookRuns(sources, jupyter.config["kernel_name"])
+    _runs["current"] = NotebookRuns(sources, jupyter.config["kernel_name"], use_cache=_command.get("name") == "serve")
 
 
 @event_priority(-200)  # after mkdocs-static-i18n (-100), which rebuilt every File

@@ -211,3 +211,25 @@ def test_notebook_outputs_come_from_this_build(built_site):
             assert all(c.get("execution_count") for c in ipynb["cells"] if c["cell_type"] == "code")
             if "device:" in page.read_text(encoding="utf-8"):
                 assert torch.__version__ in page.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_serve_reuses_an_unchanged_notebook_and_build_never_does(tmp_path, monkeypatch):
+    hook = _site_hook()
+    monkeypatch.setattr(hook, "NOTEBOOK_CACHE", tmp_path / "cache")
+    source = tmp_path / "nb.py"
+    source.write_text("# %%\nprint('fresh')\n", encoding="utf-8")
+    first = hook._execute(str(source), "python3", use_cache=True)
+    assert first.cells[0].outputs[0]["text"] == "fresh\n" and len(list((tmp_path / "cache").iterdir())) == 1
+
+    class NoKernel:
+        def __init__(self, *args, **kwargs):
+            raise AssertionError("executed although nothing changed")
+
+    monkeypatch.setattr(hook, "NotebookClient", NoKernel)
+    assert hook._execute(str(source), "python3", use_cache=True) == first  # serve: from the cache
+    with pytest.raises(AssertionError, match="executed although"):
+        hook._execute(str(source), "python3", use_cache=False)  # build: always executes
+    source.write_text("# %%\nprint('edited')\n", encoding="utf-8")
+    with pytest.raises(AssertionError, match="executed although"):
+        hook._execute(str(source), "python3", use_cache=True)  # serve, edited: executes again
