@@ -1,0 +1,181 @@
+"""A one-pass Yogi step for CPU tensors, compiled from C on first use (private to ``optim.py``).
+
+Why: torch has fused single-pass Adam kernels but no Yogi kernel. Eager torch ops stream memory
+once per op, so an eager Yogi step costs several times a fused Adam step. This module compiles
+the ~20 lines of C below with the system C compiler (``$CC``, else ``cc``) into a shared
+library, loads it with ``ctypes`` and updates float32/float64 tensors through their data
+pointers in one pass: read p, g, v, s; write p, v, s — the 28 bytes per float32 parameter that
+``torch.optim.Adam(fused=True)`` moves.
+
+The library is cached under ``$SNIPPETS_KERNEL_CACHE`` (default: ``$XDG_CACHE_HOME`` or
+``~/.cache``, subfolder ``adam-yogi-snippets``), keyed by the source, the compiler and the CPU,
+because it is built with ``-march=native``. Building takes well under a second; it is logged on
+the ``snippets._yogi_kernel`` logger. Without a working compiler (or OpenMP), :func:`load`
+returns ``None`` with the reason in :func:`unavailable_reason`, and ``optim.Yogi`` falls back
+to torch's fused Adam kernel. Set ``SNIPPETS_NO_CKERNEL=1`` to never build it.
+"""
+import ctypes
+import hashlib
+import logging
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import torch
+
+log = logging.getLogger(__name__)
+
+# One pass per element, in the order of the equations (and of the reference path in optim.py):
+#   g ← g + λ·p;  v ← β1·v + (1−β1)·g;  s ← s + (1−β2)·sign(g² − s)·g²;
+#   p ← p − (η/(1−β1ᵗ)) · v / (√s / √(1−β2ᵗ) + ε)
+# float math stays in the tensor's dtype; sign(0) = 0 and NaN propagate as torch.sign does.
+_SOURCE = r"""
+#include <math.h>
+#include <stdint.h>
+
+#define YOGI_KERNEL(NAME, T, SQRT)                                                  \
+void NAME(int64_t ntensors, const int64_t *ptrs, const int64_t *numels,             \
+          double lr, double beta1, double beta2, double eps, double weight_decay,   \
+          double bias1, double bias2_sqrt, int nthreads) {                          \
+    const T b1 = (T)beta1, c1 = (T)(1.0 - beta1), c2 = (T)(1.0 - beta2);            \
+    const T step = (T)(lr / bias1), b2s = (T)bias2_sqrt, e = (T)eps;               \
+    const T wd = (T)weight_decay;                                                   \
+    _Pragma("omp parallel num_threads(nthreads)")                                   \
+    for (int64_t k = 0; k < ntensors; ++k) {                                        \
+        T *p = (T *)ptrs[4 * k], *g = (T *)ptrs[4 * k + 1];                         \
+        T *v = (T *)ptrs[4 * k + 2], *s = (T *)ptrs[4 * k + 3];                     \
+        const int64_t n = numels[k];                                                \
+        _Pragma("omp for schedule(static) nowait")                                  \
+        for (int64_t i = 0; i < n; ++i) {                                           \
+            const T gi = weight_decay != 0.0 ? g[i] + wd * p[i] : g[i];             \
+            const T vi = b1 * v[i] + c1 * gi;                                       \
+            const T g2 = gi * gi;                                                   \
+            const T d = g2 - s[i];                                                  \
+            const T sign = (T)((d > 0) - (d < 0));                                  \
+            const T si = s[i] + c2 * sign * g2;                                     \
+            v[i] = vi;                                                              \
+            s[i] = si;                                                              \
+            p[i] = p[i] - step * vi / (SQRT(si) / b2s + e);                         \
+        }                                                                           \
+    }                                                                               \
+}
+
+YOGI_KERNEL(yogi_step_f32, float, sqrtf)
+YOGI_KERNEL(yogi_step_f64, double, sqrt)
+"""
+_FLAGS = ["-O3", "-march=native", "-fno-math-errno", "-ffp-contract=off", "-fopenmp", "-shared", "-fPIC"]
+
+_lock = threading.Lock()
+_lib = None
+_reason = None
+_tried = False
+
+
+def _cpu_key():
+    """What the compiled code depends on besides the source: machine, CPU flags, compiler."""
+    flags = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line for line in f if line.startswith(("flags", "Features"))), "")
+    except OSError:
+        pass
+    return f"{platform.machine()}|{platform.processor()}|{flags}|{torch.backends.cpu.get_cpu_capability()}"
+
+
+def _cache_dir():
+    root = os.environ.get("SNIPPETS_KERNEL_CACHE")
+    if not root:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        root = os.path.join(base, "adam-yogi-snippets")
+    return root
+
+
+def _build(cc):
+    version = subprocess.run([cc, "--version"], capture_output=True, text=True, timeout=30).stdout
+    key = hashlib.sha256("\n".join([_SOURCE, " ".join(_FLAGS), version, _cpu_key()]).encode()).hexdigest()[:16]
+    for folder in (_cache_dir(), os.path.join(tempfile.gettempdir(), f"adam-yogi-snippets-{os.getuid()}")):
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError:
+            continue
+        path = os.path.join(folder, f"yogi_{key}.so")
+        if os.path.exists(path):
+            return path
+        src = os.path.join(folder, f"yogi_{key}.{os.getpid()}.c")
+        tmp = os.path.join(folder, f"yogi_{key}.{os.getpid()}.so")
+        try:
+            with open(src, "w") as f:
+                f.write(_SOURCE)
+        except OSError:
+            continue
+        start = time.perf_counter()
+        try:
+            out = subprocess.run([cc, *_FLAGS, src, "-o", tmp], capture_output=True, text=True, timeout=120)
+        finally:
+            os.remove(src)
+        if out.returncode != 0:
+            raise RuntimeError(f"{cc} failed: {out.stderr.strip()[-500:]}")
+        os.replace(tmp, path)  # atomic: concurrent builders never load a half-written file
+        log.info("built the Yogi CPU kernel in %.2f s: %s", time.perf_counter() - start, path)
+        return path
+    raise RuntimeError(f"no writable cache folder (tried {_cache_dir()} and the temp folder)")
+
+
+def load():
+    """The loaded library, building it on first call; ``None`` if it cannot be built here."""
+    global _lib, _reason, _tried
+    if _tried:
+        return _lib
+    with _lock:
+        if _tried:
+            return _lib
+        try:
+            if os.environ.get("SNIPPETS_NO_CKERNEL"):
+                raise RuntimeError("disabled by SNIPPETS_NO_CKERNEL")
+            if sys.platform == "win32":
+                raise RuntimeError("not built on Windows")
+            lib = ctypes.CDLL(_build(os.environ.get("CC", "cc")))
+            for name in ("yogi_step_f32", "yogi_step_f64"):
+                fn = getattr(lib, name)
+                fn.argtypes = [ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p] + [ctypes.c_double] * 7 + [ctypes.c_int]
+                fn.restype = None
+            _lib = lib
+        except Exception as exc:  # no compiler, no OpenMP, read-only disk, ...: fall back quietly
+            _reason = f"{type(exc).__name__}: {exc}"
+            log.info("Yogi CPU kernel unavailable (%s); using torch's fused Adam kernel instead", _reason)
+        _tried = True
+    return _lib
+
+
+def unavailable_reason():
+    """Why :func:`load` returned ``None`` (``None`` if it has not failed)."""
+    return _reason
+
+
+# Below this many elements a step runs on one thread: waking the others costs more than it saves.
+_PARALLEL_MIN_NUMEL = 1 << 15
+
+
+def yogi_step(params, grads, exp_avgs, exp_avg_sqs, *, lr, beta1, beta2, eps, weight_decay, step):
+    """Yogi-update contiguous CPU tensors of one dtype (float32 or float64) in place.
+
+    All tensors share the step count ``step`` (t ≥ 1). The caller checks layout and dtype.
+    """
+    lib = load()
+    fn = lib.yogi_step_f32 if params[0].dtype == torch.float32 else lib.yogi_step_f64
+    n = len(params)
+    ptrs = (ctypes.c_int64 * (4 * n))(
+        *[x.data_ptr() for quad in zip(params, grads, exp_avgs, exp_avg_sqs) for x in quad])
+    sizes = [p.numel() for p in params]
+    numels = (ctypes.c_int64 * n)(*sizes)
+    total = sum(sizes)
+    threads = torch.get_num_threads() if total >= _PARALLEL_MIN_NUMEL else 1
+    bias1 = 1 - beta1**step
+    bias2_sqrt = (1 - beta2**step) ** 0.5
+    fn(n, ptrs, numels, lr, beta1, beta2, eps, weight_decay, bias1, bias2_sqrt, threads)
+    # The kernel wrote through raw pointers; tell autograd, as torch's own in-place ops do.
+    torch.autograd.graph.increment_version(params)
