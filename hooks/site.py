@@ -30,7 +30,7 @@ import nbformat
 from nbclient import NotebookClient
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import Files
 from mkdocs_jupyter.plugin import NotebookFile
 
 ROOT = Path(__file__).resolve().parents[1]

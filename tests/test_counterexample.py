@@ -7,6 +7,8 @@ import pytest
 
 from snippets.counterexample import METHODS, Trajectory, limiting_regret, run
 
+from test_snippet_sections import sections  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -108,8 +110,7 @@ def test_invalid_arguments_are_named(kwargs, message):
 
 
 def test_page_section_runs_on_its_own():
-    text = (ROOT / "snippets" / "counterexample.py").read_text(encoding="utf-8")
-    section = text.split("# --8<-- [start:counterexample]\n", 1)[1].split("# --8<-- [end:counterexample]", 1)[0]
+    section = sections(ROOT / "snippets" / "counterexample.py")["counterexample"]
     namespace = {}
     exec(section, namespace)
     for m in METHODS:

@@ -22,6 +22,8 @@ from snippets.data import (
     load_airfoil,
 )
 
+from test_snippet_sections import sections  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 REAL_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 REAL_FILE = REAL_DIR / FILENAME
@@ -274,15 +276,10 @@ def test_real_file_matches_the_book_preprocessing():
 # --- the page sections ------------------------------------------------------------------------
 
 
-def _section(path: Path, name: str) -> str:
-    text = path.read_text(encoding="utf-8")
-    return text.split(f"# --8<-- [start:{name}]\n", 1)[1].split(f"# --8<-- [end:{name}]", 1)[0]
-
-
 def test_page_sections_run_on_their_own(good_file):
     namespace = {}
-    exec(_section(ROOT / "snippets" / "data.py", "source"), namespace)
+    exec(sections(ROOT / "snippets" / "data.py")["source"], namespace)
     assert (namespace["URL"], namespace["SHA1"]) == (URL, SHA1)
-    exec(_section(ROOT / "snippets" / "data.py", "preprocess"), namespace)
+    exec(sections(ROOT / "snippets" / "data.py")["preprocess"], namespace)
     features, labels = namespace["read_airfoil"](good_file)
     assert torch.equal(features, load_airfoil(good_file.parent).features)

@@ -8,6 +8,8 @@ import torch
 
 from snippets.moments import bias_correction, spike_traces
 
+from test_snippet_sections import sections  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -171,17 +173,12 @@ def test_bias_correction_arguments_are_checked(kwargs, message):
 # --- the page sections ------------------------------------------------------------------------
 
 
-def _section(name: str) -> str:
-    text = (ROOT / "snippets" / "moments.py").read_text(encoding="utf-8")
-    return text.split(f"# --8<-- [start:{name}]\n", 1)[1].split(f"# --8<-- [end:{name}]", 1)[0]
-
-
 def test_page_sections_run_on_their_own():
     namespace = {}
-    exec(_section("spikes"), namespace)
+    exec(sections(ROOT / "snippets" / "moments.py")["spikes"], namespace)
     g = namespace["spiky_gradients"]()
     assert namespace["second_moments"](g, 0.99, 1.0) == (spike_traces().s_adam, spike_traces().s_yogi)
-    exec(_section("bias-correction"), namespace)
+    exec(sections(ROOT / "snippets" / "moments.py")["bias-correction"], namespace)
     result = bias_correction(steps=10, streams=3)
     g = 1.0 + torch.randn(3, 10, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
     v, s, v_hat, s_hat = namespace["moment_estimates"](g)

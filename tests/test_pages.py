@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from site_pages import DOCS, LANGUAGES, ROOT, source_pages
+from site_pages import DOCS, LANGUAGES, source_pages
 from test_snippet_sections import sections, snippet_files
 
 ANCHOR = re.compile(r"^#{1,6} .*\{ *#([a-z0-9-]+) *\}\s*$", re.M)

@@ -93,6 +93,11 @@ def _free_globals(code):
     return free - defined - set(dir(builtins)) - {"__name__", "__file__"}
 
 
+def test_the_name_check_catches_a_borrowed_name():
+    assert _free_globals("def f():\n    return helper(1)\n") == {"helper"}
+    assert _free_globals("import torch\nx = torch.zeros(1)\ndef f(a):\n    return a + x\n") == set()
+
+
 @pytest.mark.parametrize("item", all_sections(), ids=_ids)
 def test_section_needs_nothing_from_other_sections(item):
     path, name, code = item

@@ -1,10 +1,8 @@
 """snippets/train.py (the harness and its CLI) and snippets/train_benchmark.py; plus one check over
 all of this suite's snippet files: every page section names only what it defines or imports."""
-import builtins
 import hashlib
 import re
 import subprocess
-import symtable
 import sys
 from pathlib import Path
 
@@ -14,6 +12,7 @@ import torch
 from snippets import data as data_module
 from snippets import optim, scratch
 from snippets.data import Airfoil, synthetic_airfoil
+from test_snippet_sections import sections
 from snippets.train import Run, describe_device, main, resolve_device, run_optimizer, train_scratch, train_torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -306,58 +305,12 @@ def test_book_adam_is_the_same_update_as_scratch_adam(airfoil):
     assert book.losses == pytest.approx(ours.losses, rel=1e-5)
 
 
-# --- page sections: self-contained ---------------------------------------------------------------
-
-SNIPPETS = ["data.py", "train.py", "counterexample.py", "moments.py", "train_benchmark.py"]
-
-
-def _sections(path: Path) -> dict[str, str]:
-    text = path.read_text(encoding="utf-8")
-    names = re.findall(r"^# --8<-- \[start:([a-z0-9-]+)\]$", text, flags=re.M)
-    ends = re.findall(r"^# --8<-- \[end:([a-z0-9-]+)\]$", text, flags=re.M)
-    assert names == ends, f"{path.name}: unbalanced sections {names} / {ends}"
-    return {n: text.split(f"# --8<-- [start:{n}]\n", 1)[1].split(f"# --8<-- [end:{n}]", 1)[0] for n in names}
-
-
-def _undefined_names(source: str) -> set[str]:
-    """Global names a section reads but neither defines nor imports (nor are builtins)."""
-    top = symtable.symtable(source, "<section>", "exec")
-    defined = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported()}
-    missing = set()
-
-    def walk(table):
-        for symbol in table.get_symbols():
-            name = symbol.get_name()
-            reads_global = symbol.is_global() or (table is top and symbol.is_referenced())
-            if reads_global and name not in defined and not hasattr(builtins, name):
-                missing.add(name)
-        for child in table.get_children():
-            walk(child)
-
-    walk(top)
-    return missing
-
-
-@pytest.mark.parametrize("filename", SNIPPETS)
-def test_every_page_section_is_self_contained(filename):
-    sections = _sections(ROOT / "snippets" / filename)
-    assert sections, f"{filename} has no page sections"
-    for name, source in sections.items():
-        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name)
-        missing = _undefined_names(source)
-        assert not missing, f"{filename}:{name} uses names it doesn't define: {sorted(missing)}"
-        for module in re.findall(r"^(?:import|from) (\w+)", source, flags=re.M):
-            assert module in {"math", "time", "torch", "typing"}, f"{filename}:{name} imports {module}"
-
-
-def test_section_check_catches_a_missing_name():
-    assert _undefined_names("def f():\n    return helper(1)\n") == {"helper"}
-    assert _undefined_names("import torch\nx = torch.zeros(1)\n") == set()
+# --- the harness section, copied alone, trains ---------------------------------------------------
 
 
 def test_harness_section_runs_on_its_own(airfoil):
     namespace = {}
-    exec(_sections(ROOT / "snippets" / "train.py")["harness"], namespace)
+    exec(sections(ROOT / "snippets" / "train.py")["harness"], namespace)
     w = torch.zeros(5, 1, requires_grad=True)
     b = torch.zeros(1, requires_grad=True)
 
