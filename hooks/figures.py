@@ -42,46 +42,39 @@ def figure(name, experiments):
 
 
 # --- training on the airfoil data (the Adam and Yogi chapters) ----------------------------------
+# Each experiment calls the function of snippets/runs.py that its page shows.
 
 
 def _training(run):
     return {"epochs": run.epochs, "losses": run.losses, "lines": [run.summary]}
 
 
-@experiment("adam-scratch", depends=("scratch", "train", "data"), uses_data=True)
+@experiment("adam-scratch", depends=("runs", "scratch", "train", "data"), uses_data=True)
 def adam_scratch(ctx):
-    from snippets import scratch, train
+    from snippets import runs
 
-    run = train.train_scratch(scratch.adam, scratch.init_adam_states(5), {"lr": 0.01, "t": 1}, ctx.data,
-                              num_epochs=2, device=ctx.device)
-    return _training(run)
+    return _training(runs.adam_from_scratch(ctx.data, device=ctx.device))
 
 
-@experiment("adam-concise", depends=("train", "data"), uses_data=True)
+@experiment("adam-concise", depends=("runs", "train", "data"), uses_data=True)
 def adam_concise(ctx):
-    import torch
+    from snippets import runs
 
-    from snippets import train
-
-    run = train.train_torch(torch.optim.Adam, {"lr": 0.01}, ctx.data, num_epochs=4, device=ctx.device)
-    return _training(run)
+    return _training(runs.adam_concise(ctx.data, device=ctx.device))
 
 
-@experiment("yogi-scratch", depends=("scratch", "train", "data"), uses_data=True)
+@experiment("yogi-scratch", depends=("runs", "scratch", "train", "data"), uses_data=True)
 def yogi_scratch(ctx):
-    from snippets import scratch, train
+    from snippets import runs
 
-    run = train.train_scratch(scratch.yogi, scratch.init_adam_states(5), {"lr": 0.01, "t": 1}, ctx.data,
-                              num_epochs=2, device=ctx.device)
-    return _training(run)
+    return _training(runs.yogi_from_scratch(ctx.data, device=ctx.device))
 
 
-@experiment("yogi-dropin", depends=("optim", "_fast", "_yogi_kernel", "train", "data"), uses_data=True)
+@experiment("yogi-dropin", depends=("runs", "optim", "_fast", "_yogi_kernel", "train", "data"), uses_data=True)
 def yogi_dropin(ctx):
-    from snippets import optim, train
+    from snippets import runs
 
-    run = train.train_torch(optim.Yogi, {"lr": 0.01}, ctx.data, num_epochs=2, device=ctx.device)
-    return _training(run)
+    return _training(runs.yogi_dropin(ctx.data, device=ctx.device))
 
 
 def _loss_axes(ax, text):
@@ -118,18 +111,19 @@ def adam_vs_yogi(fig, results, text):
 
 # --- the Reddi–Kale–Kumar counterexample -----------------------------------------------------
 
-COUNTEREXAMPLE = {"C": 3.0, "steps": 3000, "lr": 0.5}
 COLORS = {"adam": "#3f51b5", "amsgrad": "#6a1b9a", "yogi": "#e65100"}
+NAMES = {"adam": "Adam", "amsgrad": "AMSGrad", "yogi": "Yogi"}
 
 
-@experiment("counterexample", depends=("counterexample",))
+@experiment("counterexample", depends=("runs", "counterexample"))
 def counterexample(ctx):
-    from snippets.counterexample import METHODS, limiting_regret, run
+    from snippets import runs
+    from snippets.counterexample import limiting_regret
 
-    runs = {m: run(m, **COUNTEREXAMPLE)._asdict() for m in METHODS}
-    lines = [f"{m:8s} x_T = {runs[m]['xs'][-1]:+.3f}   R_T/T = {runs[m]['avg_regret'][-1]:.3f}" for m in METHODS]
-    lines.append(f"x = +1 forever: R_T/T → 2(C − 2)/3 = {limiting_regret(COUNTEREXAMPLE['C']):.3f}")
-    return {"runs": runs, "lines": lines}
+    trajectories = runs.counterexample()
+    lines = [f"{m:8s} x_T = {tr.xs[-1]:+.3f}   R_T/T = {tr.avg_regret[-1]:.3f}" for m, tr in trajectories.items()]
+    lines.append(f"x = +1 forever: R_T/T → 2(C − 2)/3 = {limiting_regret(3.0):.3f}")
+    return {"runs": {m: tr._asdict() for m, tr in trajectories.items()}, "lines": lines}
 
 
 @figure("counterexample", ["counterexample"])
@@ -138,7 +132,7 @@ def draw_counterexample(fig, results, text):
     ax_x, ax_r = fig.subplots(1, 2)
     for method, traj in runs.items():
         t = range(1, len(traj["xs"]) + 1)
-        ax_x.plot(t, traj["xs"], color=COLORS[method], label=method.replace("amsgrad", "AMSGrad").replace("adam", "Adam").replace("yogi", "Yogi"), linewidth=1)
+        ax_x.plot(t, traj["xs"], color=COLORS[method], label=NAMES[method], linewidth=1)
         ax_r.plot(t, traj["avg_regret"], color=COLORS[method], linewidth=1)
     ax_x.axhline(-1, color="black", linewidth=0.6, linestyle=":", label=text["optimum"])
     ax_x.set_xlabel(text["step"])
@@ -153,11 +147,11 @@ def draw_counterexample(fig, results, text):
 # --- second moments under spikes, and bias correction ----------------------------------------
 
 
-@experiment("spikes", depends=("moments",))
+@experiment("spikes", depends=("runs", "moments"))
 def spikes(ctx):
-    from snippets.moments import spike_traces
+    from snippets import runs
 
-    return spike_traces()._asdict()
+    return runs.spikes()._asdict()
 
 
 @figure("spikes", ["spikes"])
@@ -175,16 +169,11 @@ def draw_spikes(fig, results, text):
     ax_s.legend(fontsize=7)
 
 
-@experiment("bias-correction", depends=("moments",))
+@experiment("bias-correction", depends=("runs", "moments"))
 def bias_correction(ctx):
-    from snippets.moments import bias_correction as run
+    from snippets import runs
 
-    data = run()
-    mean = lambda tensor: tensor.mean(0).tolist()  # noqa: E731 (average over the independent streams)
-    return {
-        "t": data.t, "v": mean(data.v), "v_hat": mean(data.v_hat), "s": mean(data.s), "s_hat": mean(data.s_hat),
-        "mean_g": data.mean_g, "mean_g2": data.mean_g2,
-    }
+    return runs.bias_correction_means()
 
 
 @figure("bias-correction", ["bias-correction"])
@@ -204,9 +193,8 @@ def draw_bias_correction(fig, results, text):
 # --- the benchmark table of the performance page ----------------------------------------------
 
 
-@experiment("benchmark", depends=("benchmark", "optim", "_fast", "_yogi_kernel"))
+@experiment("benchmark", depends=("runs", "benchmark", "optim", "_fast", "_yogi_kernel"))
 def benchmark(ctx):
-    from snippets.benchmark import format_table, run_benchmark
+    from snippets import runs
 
-    result = run_benchmark(ctx.device, sizes=(6, 100_000, 1_000_000), repeats=5, warmup=2)
-    return {"markdown": format_table(result)}
+    return {"markdown": runs.small_benchmark(ctx.device)}

@@ -12,8 +12,8 @@ TEXT = {
         "epoch": "迭代周期",
         "loss": "损失",
         "step": "步数 t",
-        "scratch_adam": "Adam（从零实现）",
-        "scratch_yogi": "Yogi（从零实现）",
+        "scratch_adam": "Adam（从零开始实现）",
+        "scratch_yogi": "Yogi（从零开始实现）",
         "torch_adam": "torch.optim.Adam",
         "optim_yogi": "snippets.optim.Yogi",
         "x_t": "x_t",
@@ -39,7 +39,7 @@ TEXT = {
             "与书中的数值不可比较。设置 `ADAM_YOGI_DATA_DIR` 指向包含该文件的目录后重新构建即可。"
         ),
         "provenance_title": "本页结果的来源",
-        "provenance": "本页的输出与图表都由本次构建运行页面上的代码得到：设备 {device}，PyTorch {torch}。",
+        "provenance": "本页的输出与图表都由本次构建运行 `snippets/` 中的代码（即本站展示的代码）得到：设备 {device}，PyTorch {torch}。",
         "data_airfoil": "数据：NASA airfoil self-noise（UCI 机器学习库，CC BY 4.0）。",
         "data_synthetic": "数据：确定性合成回归数据（真实数据不可用）。",
     },
@@ -77,7 +77,7 @@ TEXT = {
             "folder holding the file and rebuild."
         ),
         "provenance_title": "Where the results on this page come from",
-        "provenance": "Every output and figure on this page was produced by this build running the code shown here: device {device}, PyTorch {torch}. ",
+        "provenance": "Every output and figure on this page was produced by this build, running the code of `snippets/` that the site shows: device {device}, PyTorch {torch}. ",
         "data_airfoil": "Data: NASA airfoil self-noise (UCI Machine Learning Repository, CC BY 4.0).",
         "data_synthetic": "Data: a deterministic synthetic regression set (the real data was not available).",
     },

@@ -1,6 +1,7 @@
 """Every section of snippets/ that a page can include works when a reader copies it alone:
-it is named and balanced, imports only the standard library and torch, uses no name that only
-another section defines, and runs in a fresh interpreter that cannot import this project.
+it is named and balanced, needs no third-party package but torch (it may import this project's
+own `snippets` modules, which need torch alone too), uses no name that only another section
+defines, and runs in a fresh interpreter where every other third-party package is blocked.
 
 A section that builds on another one of the same file says so in a line of its own,
 ``# needs: adam`` (shown to the reader on the page); it then runs after the sections it names."""
@@ -17,7 +18,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 MARK = re.compile(r"^# --8<-- \[(start|end):([^\]]*)\]\s*$", re.M)
 NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-ALLOWED_THIRD_PARTY = {"torch"}
+ALLOWED = {"torch", "snippets"}  # beside the standard library
+# Installed here for the build and the tests, never needed by a snippet: blocked when one runs.
+BLOCKED = ["numpy", "pooch", "matplotlib", "pytorch_optimizer", "scipy", "pandas", "d2l", "requests",
+           "jupytext", "nbformat", "mkdocs", "IPython", "sklearn"]
+BLOCKER = f"""import sys
+for name in {BLOCKED!r}:
+    sys.modules[name] = None  # `import name` now raises ImportError
+sys.path.insert(0, {str(ROOT)!r})  # this project's snippets package, and nothing else of it
+"""
 
 
 def snippet_files():
@@ -114,7 +123,7 @@ def test_section_imports_only_stdlib_and_torch(item):
             modules |= {alias.name.split(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
             modules.add((node.module or "").split(".")[0])
-    outside = {m for m in modules if m not in sys.stdlib_module_names and m not in ALLOWED_THIRD_PARTY}
+    outside = {m for m in modules if m not in sys.stdlib_module_names and m not in ALLOWED}
     assert not outside, f"{path.name}:{name} imports {sorted(outside)}; a copied section may need torch alone"
 
 
@@ -123,7 +132,17 @@ def test_section_imports_only_stdlib_and_torch(item):
 def test_section_runs_alone(item, tmp_path):
     path, name, code = item
     script = tmp_path / "section.py"
-    script.write_text(with_needs(path, name), encoding="utf-8")
-    # -I: no PYTHONPATH, no user site; cwd is empty, so `import snippets` would fail here.
+    script.write_text(BLOCKER + with_needs(path, name), encoding="utf-8")
+    # -I: no PYTHONPATH, no user site; the blocker makes any other third-party import fail.
     proc = subprocess.run([sys.executable, "-I", str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, f"{path.name}:{name} failed on its own:\n{proc.stderr[-2000:]}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("module", [p.stem for p in snippet_files() if p.stem not in ("benchmark", "train_benchmark")])
+def test_snippets_modules_import_with_torch_alone(module, tmp_path):
+    """The modules sections import need torch alone (the benchmarks time a peer package)."""
+    script = tmp_path / "imports.py"
+    script.write_text(BLOCKER + f"import snippets.{module}\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-I", str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
