@@ -7,11 +7,11 @@
 #
 # 偏差校正：$\hat{v}_t = v_t / (1 - \beta_1^t)$，$\hat{s}_t = s_t / (1 - \beta_2^t)$。
 
+
 # %%
 import matplotlib.pyplot as plt
-import torch
 
-from snippets import scratch, train
+from snippets import runs, train
 from snippets.data import load_airfoil
 
 device = train.resolve_device(None)
@@ -19,18 +19,15 @@ data = load_airfoil(allow_synthetic=True)
 print(f"device: {train.describe_device(device)}, data: {data.source}")
 
 # %%
-adam_run = train.train_scratch(scratch.adam, scratch.init_adam_states(5), {"lr": 0.01, "t": 1}, data,
-                               num_epochs=2, device=device)
+adam_run = runs.adam_from_scratch(data, device)
+torch_run = runs.adam_concise(data, device)
 print(adam_run.summary)
-
-# %%
-torch_run = train.train_torch(torch.optim.Adam, {"lr": 0.01}, data, num_epochs=4, device=device)
 print(torch_run.summary)
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.4))
-ax.plot(adam_run.epochs, adam_run.losses, label="scratch.adam (2 epochs)")
-ax.plot(torch_run.epochs, torch_run.losses, label="torch.optim.Adam (4 epochs)")
+ax.plot(adam_run.epochs, adam_run.losses, label="scratch.adam")
+ax.plot(torch_run.epochs, torch_run.losses, label="torch.optim.Adam")
 ax.set_xlabel("epoch")
 ax.set_ylabel("loss")
 ax.legend()

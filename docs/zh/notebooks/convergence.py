@@ -5,25 +5,22 @@
 # 在线损失 $f_t(x) = C x$（当 $t \bmod 3 = 1$）或 $-x$，$x \in [-1, 1]$，最优解是 $x = -1$。
 # 比较 Adam、AMSGrad 与 Yogi 的轨迹 $x_t$ 和平均遗憾 $R_t / t$。
 
+
 # %%
 import matplotlib.pyplot as plt
 
-from snippets.counterexample import METHODS, limiting_regret, run
+from snippets import runs
 
-runs = {method: run(method, C=3.0, steps=3000, lr=0.5) for method in METHODS}
-for method, trajectory in runs.items():
+trajectories = runs.counterexample()
+for method, trajectory in trajectories.items():
     print(f"{method:8s} x_T = {trajectory.xs[-1]:+.3f}   R_T/T = {trajectory.avg_regret[-1]:.3f}")
-print(f"x = +1 forever: R_T/T -> 2(C - 2)/3 = {limiting_regret(3.0):.3f}")
 
 # %%
 fig, (ax_x, ax_r) = plt.subplots(1, 2, figsize=(8, 3.2))
-for method, trajectory in runs.items():
+for method, trajectory in trajectories.items():
     ax_x.plot(trajectory.xs, label=method, linewidth=1)
     ax_r.plot(trajectory.avg_regret, label=method, linewidth=1)
-ax_x.set_xlabel("step t")
-ax_x.set_ylabel("x_t")
-ax_r.set_xlabel("step t")
-ax_r.set_ylabel("R_t / t")
-ax_r.set_xscale("log")
+ax_x.set(xlabel="step t", ylabel="x_t")
+ax_r.set(xlabel="step t", ylabel="R_t / t", xscale="log")
 ax_x.legend()
 plt.show()

@@ -7,19 +7,19 @@
 #
 # Yogi 的二阶矩：$s_t = s_{t-1} + (1 - \beta_2)\,\mathrm{sign}(g_t^2 - s_{t-1})\,g_t^2$。
 
+
 # %%
 import matplotlib.pyplot as plt
 
-from snippets import optim, scratch, train
+from snippets import runs, train
 from snippets.data import load_airfoil
-from snippets.moments import spike_traces
 
 device = train.resolve_device(None)
 data = load_airfoil(allow_synthetic=True)
 print(f"device: {train.describe_device(device)}, data: {data.source}")
 
 # %%
-traces = spike_traces()
+traces = runs.spikes()
 fig, ax = plt.subplots(figsize=(6, 3.4))
 ax.plot(traces.s_adam, label="Adam s_t")
 ax.plot(traces.s_yogi, label="Yogi s_t")
@@ -29,12 +29,9 @@ ax.legend()
 plt.show()
 
 # %%
-yogi_run = train.train_scratch(scratch.yogi, scratch.init_adam_states(5), {"lr": 0.01, "t": 1}, data,
-                               num_epochs=2, device=device)
+yogi_run = runs.yogi_from_scratch(data, device)
+dropin_run = runs.yogi_dropin(data, device)
 print(yogi_run.summary)
-
-# %%
-dropin_run = train.train_torch(optim.Yogi, {"lr": 0.01}, data, num_epochs=2, device=device)
 print(dropin_run.summary)
 
 # %%
