@@ -13,6 +13,14 @@ window.MathJax = {
     processEnvironments: true,
   },
   options: {
+    // No semantic enrichment or speech generation: on a chapter with ~200 formulas they kept
+    // MathJax busy for ~3 s after the page loaded (typesetting alone ends before the load
+    // event). Screen readers still get every formula as MathML (assistive MathML stays on).
+    enableEnrichment: false,
+    enableSpeech: false,
+    enableBraille: false,
+    enableExplorer: false,
+    menuOptions: { settings: { enrich: false, speech: false, braille: false } },
     // Typeset everything except what is marked to be ignored. (An ignore pattern of ".*|"
     // would skip the Markdown cells of notebook pages, which carry no arithmatex class.)
     ignoreHtmlClass: "tex2jax_ignore|mathjax_ignore",
