@@ -36,8 +36,8 @@ from mkdocs_jupyter.plugin import NotebookFile
 ROOT = Path(__file__).resolve().parents[1]
 MATHJAX = ROOT / "node_modules" / "mathjax"
 MATHJAX_FONT = ROOT / "node_modules" / "@mathjax" / "mathjax-newcm-font"
-# What tex-chtml.js loads at run time: its dynamic components and the CHTML font files.
-MATHJAX_PARTS = ("tex-chtml.js", "a11y", "adaptors", "input", "output", "sre", "ui")
+# The loader, the core and the components mathjax-config.js loads (with what they load on demand).
+MATHJAX_PARTS = ("startup.js", "core.js", "a11y", "input", "output", "ui")
 MATHJAX_DEST = PurePosixPath("assets/mathjax")
 
 
@@ -50,7 +50,7 @@ def _jupyter(config):
 
 
 def on_config(config):
-    if not (MATHJAX / "tex-chtml.js").is_file() or not MATHJAX_FONT.is_dir():
+    if not (MATHJAX / "startup.js").is_file() or not MATHJAX_FONT.is_dir():
         raise PluginError(
             f"MathJax is missing from {MATHJAX.parent}: run `npm ci` in {ROOT} first "
             "(package-lock.json pins the mathjax package the site serves)."
@@ -227,9 +227,72 @@ NBCONVERT_SCRIPTS = re.compile(
 )
 
 
+STYLE_BLOCK = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.S)
+CSS_CLASS = re.compile(r"\.(-?[_a-zA-Z][_a-zA-Z0-9-]*)")
+HTML_CLASSES = re.compile(r'class="([^"]*)"')
+NOT_PSEUDO = re.compile(r":not\([^()]*\)")
+ICON_VARIABLE = re.compile(r"--jp-icon[\w-]*:\s*url\([^)]*\);?")
+
+
+def _css_rules(css: str):
+    """Top-level (prelude, {body}) pairs of a style sheet; nested blocks stay whole."""
+    depth, start, prelude = 0, 0, 0
+    for i, char in enumerate(css):
+        if char == "{":
+            if depth == 0:
+                prelude = i
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                yield css[start:prelude].strip(), css[prelude : i + 1]
+                start = i + 1
+    if depth != 0 or css[start:].strip():
+        raise PluginError("unbalanced CSS in a notebook page; update _prune_css in hooks/site.py")
+
+
+def _selectors(prelude: str):
+    """A selector list split at its top-level commas (not those inside :is(), :not(), …)."""
+    depth, start = 0, 0
+    for i, char in enumerate(prelude):
+        depth += (char == "(") - (char == ")")
+        if char == "," and depth == 0:
+            yield prelude[start:i]
+            start = i + 1
+    yield prelude[start:]
+
+
+def _prune_css(css: str, used: set) -> str:
+    """Keep the rules that can match the page: every class in a selector is one the page uses.
+
+    mkdocs-jupyter inlines all of JupyterLab's CSS (about 0.6 MB, with base64 icons) into every
+    notebook page; a static page uses a few dozen of its classes (no script adds any)."""
+    kept = []
+    for prelude, body in _css_rules(css):
+        if prelude.startswith(("@media", "@supports")):
+            inner = _prune_css(body[1:-1], used)
+            if inner:
+                kept.append(f"{prelude}{{{inner}}}")
+        elif prelude.startswith("@"):
+            kept.append(prelude + body)
+        else:
+            # A class inside :not() that the page never uses makes the rule match, not fail.
+            needed = lambda sel: set(CSS_CLASS.findall(NOT_PSEUDO.sub("", sel)))  # noqa: E731
+            selectors = [sel for sel in _selectors(prelude) if needed(sel) <= used]
+            if selectors:
+                kept.append(",".join(selectors) + ICON_VARIABLE.sub("", body))
+    return "".join(kept)
+
+
 def on_page_content(html, page, config, files):
-    """Notebook pages: drop nbconvert's CDN scripts, and start with the .ipynb download link."""
+    """Notebook pages: drop nbconvert's CDN scripts and unused CSS; start with the download link."""
     if isinstance(page.file, NotebookFile):
+        used = {name for names in HTML_CLASSES.findall(html) for name in names.split()} | {"jupyter-wrapper"}
+        html = STYLE_BLOCK.sub(
+            lambda m: m.group(1) + _prune_css(m.group(2), used) + m.group(3)
+            if ".jupyter-wrapper" in m.group(2) else m.group(0),  # JupyterLab's sheets only
+            html,
+        )
         html, removed = NBCONVERT_SCRIPTS.subn("", html)
         if removed != 3:
             raise PluginError(

@@ -194,25 +194,17 @@ def test_search_finds_a_word_inside_a_sentence(browser, server, lang):
         visit.close()
 
 
-def test_measure_one_page(browser, server, built_site, tmp_path):
-    """Bytes transferred and time until MathJax finishes, for the home page (reported, and
-    held to the issue's floors: ≤ 2 MB, math done ≤ 1 s after the load event)."""
+def test_a_page_transfers_at_most_2_mb(browser, server):
+    """Everything the heaviest chapter loads (MathJax, its fonts, figures, search index) fits in
+    2 MB. Timings are measured by `python tests/measure_site.py`, not asserted here."""
     visit = Visit(browser, server)
     try:
-        page = visit.open(urljoin(server, page_url("index.md", "zh")))
-        timing = page.evaluate(
-            """() => {
-              const nav = performance.getEntriesByType('navigation')[0];
-              const res = performance.getEntriesByType('resource');
-              return {
-                bytes: nav.transferSize + res.reduce((s, r) => s + r.transferSize, 0),
-                load: nav.loadEventEnd,
-                mathDone: window.mathjaxDoneAt,
-              };
-            }"""
-        )
-        print("\npage measurements:", json.dumps(timing))
-        assert timing["bytes"] <= 2_000_000, timing
-        assert timing["mathDone"] - timing["load"] <= 1000, timing
+        for path in (page_url("index.md", "zh"), page_url("adam.md", "zh")):
+            page = visit.open(urljoin(server, path))
+            transferred = page.evaluate(
+                """() => performance.getEntriesByType('navigation')[0].transferSize +
+                   performance.getEntriesByType('resource').reduce((s, r) => s + r.transferSize, 0)"""
+            )
+            assert 100_000 < transferred <= 2_000_000, (path, transferred)
     finally:
         visit.close()

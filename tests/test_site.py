@@ -123,7 +123,7 @@ def test_no_resource_is_fetched_from_another_host(built_site):
 @pytest.mark.slow
 def test_mathjax_and_its_font_are_served_by_the_site(built_site):
     mathjax = built_site / "assets" / "mathjax"
-    assert (mathjax / "tex-chtml.js").is_file()
+    assert (mathjax / "startup.js").is_file() and (mathjax / "core.js").is_file()
     woff2 = list((mathjax / "fonts" / "mathjax-newcm-font" / "chtml" / "woff2").glob("*.woff2"))
     assert woff2, "the MathJax font was not copied"
 
@@ -233,3 +233,25 @@ def test_serve_reuses_an_unchanged_notebook_and_build_never_does(tmp_path, monke
     source.write_text("# %%\nprint('edited')\n", encoding="utf-8")
     with pytest.raises(AssertionError, match="executed although"):
         hook._execute(str(source), "python3", use_cache=True)  # serve, edited: executes again
+
+
+def test_notebook_css_keeps_exactly_the_rules_that_can_match():
+    hook = _site_hook()
+    css = (
+        "@charset \"UTF-8\";.jupyter-wrapper{--a:1;--jp-icon-x: url(data:image/svg+xml;base64,AAAA);}"
+        ".jupyter-wrapper .jp-Cell{color:red}.jupyter-wrapper .bp3-menu{color:blue}"
+        ".jupyter-wrapper :is(.jp-Cell, .jp-Cell *){margin:0}"
+        ".jupyter-wrapper .jp-Cell:not(.jp-mod-active) .jp-InputPrompt{opacity:.5}"
+        "@media (max-width:700px){.jupyter-wrapper .jp-Toolbar{display:none}.jupyter-wrapper .jp-Cell{padding:0}}"
+    )
+    used = {"jupyter-wrapper", "jp-Cell", "jp-InputPrompt"}
+    pruned = hook._prune_css(css, used)
+    assert ".jp-Cell{color:red}" in pruned and "bp3-menu" not in pruned and "jp-Toolbar" not in pruned
+    assert ":is(.jp-Cell, .jp-Cell *){margin:0}" in pruned  # a comma inside :is() is not a list separator
+    assert ":not(.jp-mod-active) .jp-InputPrompt" in pruned  # an unused class inside :not() still matches
+    assert "@media (max-width:700px){.jupyter-wrapper .jp-Cell{padding:0}}" in pruned
+    assert "--jp-icon-x" not in pruned and "--a:1" in pruned
+    from mkdocs.exceptions import PluginError
+
+    with pytest.raises(PluginError, match="unbalanced CSS"):
+        hook._prune_css(".jupyter-wrapper .jp-Cell{color:red", used)

@@ -4,6 +4,9 @@ window.MathJax = {
   loader: {
     // Without this, MathJax 4 fetches the mathjax-newcm font from cdn.jsdelivr.net.
     paths: { fonts: "[mathjax]/fonts" },
+    // Only what the site uses (about 0.6 MB, against 1 MB for the combined tex-chtml.js):
+    // TeX in, CommonHTML out, and MathML for screen readers. The font loads with the output.
+    load: ["input/tex", "output/chtml", "a11y/assistive-mml"],
   },
   tex: {
     // pymdownx.arithmatex (generic) writes \( \) and \[ \]; notebook cells use $ and $$.
