@@ -269,6 +269,10 @@ def _prune_css(css: str, used: set) -> str:
     notebook page; a static page uses a few dozen of its classes (no script adds any)."""
     kept = []
     for prelude, body in _css_rules(css):
+        while prelude.startswith("@") and ";" in prelude:  # @charset …; before a rule: its own
+            statement, prelude = prelude.split(";", 1)
+            kept.append(statement + ";")
+            prelude = prelude.strip()
         if prelude.startswith(("@media", "@supports")):
             inner = _prune_css(body[1:-1], used)
             if inner:
