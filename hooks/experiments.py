@@ -136,6 +136,9 @@ class Results:
                 result["data_source"] = self.context.data.source
             if cache is not None:
                 _write_atomic(cache, json.dumps(result))
+                for stale in CACHE_DIR.glob(f"{name}-{'?' * 16}.json"):  # results of older code
+                    if stale != cache:
+                        stale.unlink()
         self._results[name] = result
         return result
 

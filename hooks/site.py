@@ -100,7 +100,9 @@ def _execute(path: str, kernel_name: str, use_cache: bool = False):
     taken from the previous run, so editing prose re-renders in seconds; `mkdocs build` always
     executes.
     """
-    cached = NOTEBOOK_CACHE / f"{Path(path).stem}-{_notebook_key(path)}.ipynb"
+    # One cache entry per source file (zh/ and en/ notebooks share their names).
+    name = f"{Path(path).stem}-{hashlib.sha256(str(Path(path).resolve()).encode()).hexdigest()[:8]}"
+    cached = NOTEBOOK_CACHE / f"{name}-{_notebook_key(path)}.ipynb"
     if use_cache and cached.is_file():
         return nbformat.read(cached, as_version=4)
     notebook = jupytext.read(path)
@@ -116,6 +118,9 @@ def _execute(path: str, kernel_name: str, use_cache: bool = False):
         with tempfile.NamedTemporaryFile("w", dir=cached.parent, suffix=".tmp", delete=False, encoding="utf-8") as tmp:
             nbformat.write(notebook, tmp)
         os.replace(tmp.name, cached)  # whole or not at all
+        for stale in NOTEBOOK_CACHE.glob(f"{name}-{'?' * 16}.ipynb"):  # older runs of this file
+            if stale != cached:
+                stale.unlink()
     return notebook
 
 

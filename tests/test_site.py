@@ -226,6 +226,7 @@ def test_serve_reuses_an_unchanged_notebook_and_build_never_does(tmp_path, monke
         def __init__(self, *args, **kwargs):
             raise AssertionError("executed although nothing changed")
 
+    real_kernel = hook.NotebookClient
     monkeypatch.setattr(hook, "NotebookClient", NoKernel)
     assert hook._execute(str(source), "python3", use_cache=True) == first  # serve: from the cache
     with pytest.raises(AssertionError, match="executed although"):
@@ -233,6 +234,10 @@ def test_serve_reuses_an_unchanged_notebook_and_build_never_does(tmp_path, monke
     source.write_text("# %%\nprint('edited')\n", encoding="utf-8")
     with pytest.raises(AssertionError, match="executed although"):
         hook._execute(str(source), "python3", use_cache=True)  # serve, edited: executes again
+    monkeypatch.setattr(hook, "NotebookClient", real_kernel)
+    edited = hook._execute(str(source), "python3", use_cache=True)
+    assert edited.cells[0].outputs[0]["text"] == "edited\n"
+    assert len(list((tmp_path / "cache").iterdir())) == 1, "the run of the old source is dropped"
 
 
 def test_notebook_css_keeps_exactly_the_rules_that_can_match():
