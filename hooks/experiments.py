@@ -190,13 +190,18 @@ def on_config(config):
     global figures, labels
     _importable_root()
     figures, labels = _load("figures"), _load("labels")  # fresh each time the config loads
-    from snippets.train import resolve_device
 
-    # A clean `mkdocs build` runs everything; `mkdocs serve` reuses results whose code is unchanged.
-    device = str(resolve_device(None))  # $ADAM_YOGI_DEVICE: auto (CUDA when present), cpu or cuda
-    key = (device, _state.get("command"))
-    if _state.get("key") != key:
-        _state["key"] = key
+    # A top-level build (not one of i18n's nested per-language builds) starts from nothing kept
+    # in memory: results of the previous `mkdocs serve` rebuild may come from older code. There,
+    # the snippets modules are imported afresh too, so an edit to them is what runs.
+    if not config.plugins["i18n"].building:
+        if _state.get("command") == "serve":
+            for name in [m for m in sys.modules if m == "snippets" or m.startswith("snippets.")]:
+                del sys.modules[name]
+        from snippets.train import resolve_device
+
+        device = str(resolve_device(None))  # $ADAM_YOGI_DEVICE: auto (CUDA when present), cpu or cuda
+        # A clean `mkdocs build` runs everything; `mkdocs serve` reuses results whose code is unchanged.
         _state["results"] = Results(device, use_cache=_state.get("command") == "serve")
     return config
 
@@ -209,11 +214,14 @@ def _page_lang(page) -> str:
     return page.file.src_uri.split("/", 1)[0]
 
 
-@event_priority(-200)  # after mkdocs-static-i18n has rebuilt the file list
+@event_priority(-150)  # after mkdocs-static-i18n (-100); before hooks/site.py starts notebooks (-200)
 def on_files(files, config):
-    """Publish every registered figure for the language being built, as generated files."""
+    """Run every experiment (before the notebooks start, so timings are not measured against
+    them), then publish every figure for the language being built, as generated files."""
     lang = _language(config)
     results: Results = _state["results"]
+    for name in figures.EXPERIMENTS:
+        results.get(name)
     prefix = "" if lang == config.plugins["i18n"].default_language else f"{lang}/"
     for name, spec in figures.FIGURES.items():
         content = render_svg(spec, results, lang)

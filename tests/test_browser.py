@@ -71,6 +71,8 @@ class Visit:
         self.context = browser.new_context()
         self.page = self.context.new_page()
         self.offsite, self.failed, self.errors = [], [], []
+        self.bytes = 0  # every response of the context, the search worker's index included
+        self.context.on("response", self._count)
         self.page.on("request", self._request)
         self.page.on("response", self._response)
         self.page.on("requestfailed", lambda r: self.failed.append((r.url, r.failure)))
@@ -83,6 +85,9 @@ class Visit:
             return
         if url.hostname != "127.0.0.1":
             self.offsite.append(request.url)
+
+    def _count(self, response):
+        self.bytes += int(response.headers.get("content-length", 0))
 
     def _response(self, response):
         if response.status >= 400:
@@ -153,6 +158,9 @@ def test_page_typesets_math_offline_without_errors(browser, server, lang, rel):
         assert visit.offsite == [], f"requests left 127.0.0.1: {visit.offsite}"
         assert visit.failures() == [], visit.failures()
         assert visit.console_errors() == [], visit.console_errors()
+        # A cold load of any page, everything included, stays under 2 MB (issue 2's floor;
+        # timings are measured by tests/measure_site.py, not asserted).
+        assert 100_000 < visit.bytes <= 2_000_000, f"{visit.bytes} bytes transferred"
     finally:
         visit.close()
 
@@ -190,21 +198,5 @@ def test_search_finds_a_word_inside_a_sentence(browser, server, lang):
         text = results.first.inner_text()
         assert SEARCH_TERM[lang].lower() in text.lower(), text
         assert visit.offsite == [] and visit.console_errors() == [], (visit.offsite, visit.console_errors())
-    finally:
-        visit.close()
-
-
-def test_a_page_transfers_at_most_2_mb(browser, server):
-    """Everything the heaviest chapter loads (MathJax, its fonts, figures, search index) fits in
-    2 MB. Timings are measured by `python tests/measure_site.py`, not asserted here."""
-    visit = Visit(browser, server)
-    try:
-        for path in (page_url("index.md", "zh"), page_url("adam.md", "zh")):
-            page = visit.open(urljoin(server, path))
-            transferred = page.evaluate(
-                """() => performance.getEntriesByType('navigation')[0].transferSize +
-                   performance.getEntriesByType('resource').reduce((s, r) => s + r.transferSize, 0)"""
-            )
-            assert 100_000 < transferred <= 2_000_000, (path, transferred)
     finally:
         visit.close()

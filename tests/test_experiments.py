@@ -158,3 +158,38 @@ def test_unknown_markers_fail_loudly(hook):
         hook.on_page_markdown("<!-- output: no-such -->\n", Page, None, None)
     with pytest.raises(PluginError, match="no figure named 'no-such'"):
         hook.on_page_markdown("![x](figures/no-such.svg)\n", Page, None, None)
+
+
+def test_serve_rebuild_starts_fresh_and_imports_edited_snippets(hook):
+    """Under `mkdocs serve`, each top-level rebuild forgets the previous results and imports the
+    snippets modules again (an edit to them is what runs); i18n's nested per-language build of
+    the same rebuild shares the results."""
+    import snippets.runs
+
+    class Config:
+        class plugins(dict):
+            pass
+
+    config = Config()
+    config.plugins = {"i18n": type("I18n", (), {"building": False})()}
+    saved = {name: module for name, module in sys.modules.items() if name.split(".")[0] == "snippets"}
+    snippets.runs.edited_marker = True
+    try:
+        hook._state["command"] = "serve"
+        hook.on_config(config)
+        first = hook._state["results"]
+        import snippets.runs as reimported
+
+        assert not hasattr(reimported, "edited_marker"), "the old module object was reused"
+        config.plugins["i18n"].building = True  # the nested build of the other language
+        hook.on_config(config)
+        assert hook._state["results"] is first
+        config.plugins["i18n"].building = False  # the next rebuild
+        hook.on_config(config)
+        assert hook._state["results"] is not first
+    finally:
+        del snippets.runs.edited_marker
+        for name in [n for n in sys.modules if n.split(".")[0] == "snippets"]:
+            del sys.modules[name]
+        sys.modules.update(saved)
+        hook._state.clear()

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from site_pages import DOCS, LANGUAGES, source_pages
-from test_snippet_sections import sections, snippet_files
+from site_pages import DOCS, LANGUAGES, ROOT, source_pages
+from test_snippet_sections import NEEDS, sections, snippet_files
 
 ANCHOR = re.compile(r"^#{1,6} .*\{ *#([a-z0-9-]+) *\}\s*$", re.M)
 HEADING = re.compile(r"^(#{1,6}) (.*)$", re.M)
@@ -53,6 +53,20 @@ def test_every_snippet_section_is_shown_in_each_language(lang):
     shown = {target for rel in markdown_pages() for target in INCLUDE.findall(text(lang, rel))}
     every = {f"snippets/{path.name}:{name}" for path in snippet_files() for name in sections(path)}
     assert every - shown == set(), f"{lang}: sections no page includes: {sorted(every - shown)}"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("rel", markdown_pages())
+def test_a_section_comes_after_the_sections_it_needs(lang, rel):
+    """A reader copying a page's code top to bottom has every name: a section that says
+    `# needs: X` is shown after section X of the same file, on the same page."""
+    shown = []
+    for target in INCLUDE.findall(text(lang, rel)):
+        path, _, name = target.partition(":")
+        code = sections(ROOT / path)[name]
+        for needed in (n for line in NEEDS.findall(code) for n in line.split(", ")):
+            assert f"{path}:{needed}" in shown, f"{lang}/{rel} shows {target} before (or without) {path}:{needed}"
+        shown.append(target)
 
 
 def _glossary(lang):
