@@ -1,4 +1,5 @@
-"""Adam and Yogi from scratch, the way *Dive into Deep Learning* (§11.10) writes them.
+"""Adam and Yogi from scratch, the way *Dive into Deep Learning* writes them: §12.10 (Adam) in the
+English online edition (d2l.ai), §11.10 in the Chinese edition (《动手学深度学习》, zh.d2l.ai).
 
 Each optimizer is a plain function ``opt(params, states, hyperparams)`` that updates
 ``params`` in place, with ``states`` from :func:`init_adam_states` and ``hyperparams`` a dict

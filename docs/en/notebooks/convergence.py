@@ -19,8 +19,9 @@ for method, trajectory in trajectories.items():
 # %%
 fig, (ax_x, ax_r) = plt.subplots(1, 2, figsize=(8, 3.2))
 for method, trajectory in trajectories.items():
-    ax_x.plot(trajectory.xs, label=method, linewidth=1)
-    ax_r.plot(trajectory.avg_regret, label=method, linewidth=1)
+    t = range(1, len(trajectory.xs) + 1)  # steps t = 1..T: the log axis keeps the first one
+    ax_x.plot(t, trajectory.xs, label=method, linewidth=1)
+    ax_r.plot(t, trajectory.avg_regret, label=method, linewidth=1)
 ax_x.set(xlabel="step t", ylabel="x_t")
 ax_r.set(xlabel="step t", ylabel="R_t / t", xscale="log")
 ax_x.legend()

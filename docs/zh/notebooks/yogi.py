@@ -5,7 +5,7 @@
 # 从零开始实现的 Yogi，以及可直接替换的 `snippets.optim.Yogi`。
 # 运行设备由环境变量 `ADAM_YOGI_DEVICE` 决定。
 #
-# Yogi 的二阶矩：$s_t = s_{t-1} + (1 - \beta_2)\,\mathrm{sign}(g_t^2 - s_{t-1})\,g_t^2$。
+# Yogi 的二阶矩：$s_t = s_{t-1} + (1 - \beta_2)\,\operatorname{sign}(g_t^2 - s_{t-1})\,g_t^2$。
 
 
 # %%
@@ -20,9 +20,10 @@ print(f"device: {train.describe_device(device)}, data: {data.source}")
 
 # %%
 traces = runs.spikes()
+t = range(1, len(traces.s_adam) + 1)  # steps t = 1..T
 fig, ax = plt.subplots(figsize=(6, 3.4))
-ax.plot(traces.s_adam, label="Adam s_t")
-ax.plot(traces.s_yogi, label="Yogi s_t")
+ax.plot(t, traces.s_adam, label="Adam s_t")
+ax.plot(t, traces.s_yogi, label="Yogi s_t")
 ax.set_yscale("log")
 ax.set_xlabel("step t")
 ax.legend()
