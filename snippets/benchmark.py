@@ -9,12 +9,16 @@ rounds. Ratios are to ``torch.optim.Adam(fused=True)``; GB/s counts the 28 bytes
 fused Adam step must move (read p, g, v, s; write p, v, s).
 
 Other options: ``--sizes 6 1e5`` (any numbers of parameters ≥ 100, or 6), ``--repeats N`` rounds
-(default 7), ``--warmup N`` steps (default 3), ``--paths`` (also time each implementation path of
-``Yogi``, forced). Docs pages call :func:`run_benchmark` and :func:`format_table` directly.
+(N ≥ 5, default 7), ``--warmup N`` steps (default 3), ``--paths`` (also time each implementation
+path of ``Yogi``, forced). ``--json PATH`` is opened before the run, so a path that can't be
+written fails at once, and written atomically at the end (a temporary file beside it, then
+``os.replace``). Docs pages call :func:`run_benchmark` and :func:`format_table` directly.
 """
 import argparse
+import errno
 import json
 import math
+import numbers
 import os
 import platform
 import statistics
@@ -31,6 +35,7 @@ BYTES_PER_PARAM = 28
 DEFAULT_SIZES = (6, 100_000, 1_000_000, 10_000_000)
 CUDA_EXTRA_SIZE = 100_000_000  # the CUDA floor's size, timed by default on CUDA
 N_TENSORS = 100
+MIN_REPEATS = 5  # each reported time is the median of at least this many rounds
 # (optimizer name, number of parameters, largest allowed ratio to the baseline)
 FLOORS = {
     "cpu": [("snippets Yogi", 10_000_000, 1.5), ("snippets Yogi", 6, 1.0)],
@@ -162,11 +167,16 @@ def run_benchmark(device="cpu", sizes=None, repeats=7, warmup=3, paths=False):
     kind, device = _check_device(device)
     if sizes is None:
         sizes = DEFAULT_SIZES + ((CUDA_EXTRA_SIZE,) if kind == "cuda" else ())
-    if repeats < 1 or warmup < 0:
-        raise ValueError(f"Invalid repeats/warmup: {repeats}/{warmup} (need repeats ≥ 1, warmup ≥ 0)")
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < MIN_REPEATS:
+        raise ValueError(f"Invalid repeats: {repeats!r} (an integer ≥ {MIN_REPEATS}: each time is a median of the rounds)")
+    if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
+        raise ValueError(f"Invalid warmup: {warmup!r} (an integer ≥ 0)")
+    for n in sizes:  # validate every size before timing any
+        if isinstance(n, bool) or not isinstance(n, numbers.Real) or not math.isfinite(n) or n != int(n):
+            raise ValueError(f"Invalid size: {n!r} (a whole number of parameters)")
     sizes = [int(n) for n in sizes]
     for n in sizes:
-        shapes(n)  # validate every size before timing any
+        shapes(n)
     factories = optimizers(kind, paths)
     rows = []
     for n in sizes:
@@ -245,13 +255,52 @@ def format_summary(result):
 
 
 def _size(text):
+    """``--sizes``: a whole number of parameters ≥ 1, written as an integer or as ``1e5``."""
     try:
-        value = float(text)
+        value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value != int(value):
-        raise argparse.ArgumentTypeError(f"not a whole number of parameters: {text!r}")
-    return int(value)
+        try:
+            number = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not (math.isfinite(number) and number == int(number)):
+            raise argparse.ArgumentTypeError(f"not a whole number of parameters: {text!r}") from None
+        value = int(number)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"not a number of parameters ≥ 1: {text!r}")
+    return value
+
+
+def _count(low):
+    """An argparse type: an integer ≥ ``low``."""
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer ≥ {low}, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"expected an integer ≥ {low}, got {value}")
+        return value
+
+    return parse
+
+
+def _open_beside(path):
+    """Create and open a temporary file in ``path``'s folder; returns (file, its path).
+
+    Creating it checks now, before a long run, that the folder takes new files; a ``path`` that
+    names a folder, or an existing file this user may not write, is refused too (``OSError``).
+    """
+    path = os.path.abspath(path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(errno.EISDIR, "is a folder", path)
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        raise PermissionError(errno.EACCES, "not writable", path)
+    folder, name = os.path.split(path)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as for open(path, "w")
+    return os.fdopen(fd, "w", encoding="utf-8"), tmp
 
 
 def main(argv=None):
@@ -260,21 +309,37 @@ def main(argv=None):
     parser.add_argument("--json", metavar="PATH", help="also write the numbers to PATH as JSON")
     parser.add_argument("--sizes", nargs="+", type=_size, metavar="N",
                         help="numbers of parameters (default: 6 1e5 1e6 1e7, and 1e8 on CUDA)")
-    parser.add_argument("--repeats", type=int, default=7, metavar="N", help="timed rounds (default 7)")
-    parser.add_argument("--warmup", type=int, default=3, metavar="N", help="warm-up steps (default 3)")
+    parser.add_argument("--repeats", type=_count(MIN_REPEATS), default=7, metavar="N",
+                        help=f"timed rounds, at least {MIN_REPEATS} (default 7)")
+    parser.add_argument("--warmup", type=_count(0), default=3, metavar="N", help="warm-up steps (default 3)")
     parser.add_argument("--paths", action="store_true", help="also time each implementation path of Yogi")
     args = parser.parse_args(argv)
-    try:
-        result = run_benchmark(args.device, args.sizes, args.repeats, args.warmup, args.paths)
-    except ValueError as exc:
-        parser.error(f"--device {args.device}: {exc}" if "device" in str(exc) else str(exc))
-    print(format_table(result))
-    print()
-    print(format_summary(result))
+    out, tmp = None, None
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump(result, f, indent=2)
-            f.write("\n")
+        try:
+            out, tmp = _open_beside(args.json)  # before the run: an unwritable path fails now, not after it
+        except OSError as exc:
+            parser.error(f"argument --json: cannot write {args.json}: {exc.strerror or exc}")
+    try:
+        try:
+            result = run_benchmark(args.device, args.sizes, args.repeats, args.warmup, args.paths)
+        except ValueError as exc:
+            parser.error(f"--device {args.device}: {exc}" if "device" in str(exc) else str(exc))
+        print(format_table(result))
+        print()
+        print(format_summary(result))
+        if out is not None:
+            with out:
+                json.dump(result, out, indent=2)
+                out.write("\n")
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, args.json)  # atomic: a reader sees the old file or the whole new one
+    finally:
+        if out is not None:
+            out.close()
+            if os.path.exists(tmp):  # the run failed or was interrupted: leave nothing behind
+                os.remove(tmp)
     return result
 
 

@@ -29,11 +29,14 @@ import math
 METHODS = ("adam", "amsgrad", "yogi")
 
 
-def _check(method, C, steps, lr, x0, eps) -> None:
-    if method not in METHODS:
-        raise ValueError(f"Invalid method: {method!r} (expected one of {', '.join(METHODS)})")
+def _check_C(C) -> None:
     if not (isinstance(C, (int, float)) and math.isfinite(C) and C > 2):
         raise ValueError(f"Invalid C: {C!r} (the counterexample needs a finite C > 2)")
+
+
+def _check(C, steps, lr, x0, eps) -> None:
+    """The arguments of :func:`play` but the method, which ``play`` checks itself."""
+    _check_C(C)
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"Invalid steps: {steps!r} (an integer ≥ 1)")
     if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
@@ -65,6 +68,8 @@ def sign(x):
 
 def play(method, C=3.0, steps=3000, lr=0.5, x0=0.0, eps=1e-8):
     """Play the online problem for ``steps`` rounds with "adam", "amsgrad" or "yogi"."""
+    if method not in ("adam", "amsgrad", "yogi"):
+        raise ValueError(f"Invalid method: {method!r} (expected one of adam, amsgrad, yogi)")
     beta2 = 1 / (1 + C**2)  # β2 = 1/(1 + C²); β1 = 0, so v_t = g_t
     x, s, s_max, regret = x0, 0.0, 0.0, 0.0
     xs, avg_regret = [], []
@@ -89,10 +94,14 @@ def play(method, C=3.0, steps=3000, lr=0.5, x0=0.0, eps=1e-8):
 def run(method: str, *, C: float = 3.0, steps: int = 3000, lr: float = 0.5, x0: float = 0.0,
         eps: float = 1e-8) -> Trajectory:
     """:func:`play` with every argument checked (``ValueError`` naming the bad one)."""
-    _check(method, C, steps, lr, x0, eps)
+    _check(C, steps, lr, x0, eps)
     return play(method, C, steps, lr, x0, eps)
 
 
 def limiting_regret(C: float = 3.0) -> float:
-    """Average regret of a player that sits at x = +1: per period (C − 2) − (2 − C), over 3 steps."""
+    """Average regret of a player that sits at x = +1: per period (C − 2) − (2 − C), over 3 steps.
+
+    Defined for the counterexample's C > 2 only (``ValueError`` otherwise).
+    """
+    _check_C(C)
     return 2 * (C - 2) / 3

@@ -144,7 +144,8 @@ def read_airfoil(path, n=1500):
 
     The book: ``data = np.genfromtxt(path, dtype=np.float32, delimiter='\\t')`` then
     ``(data - data.mean(axis=0)) / data.std(axis=0)`` — the population std (ddof=0) over all
-    1503 rows, every column including the target — then keeps the first ``n`` rows.
+    1503 rows, every column including the target — then keeps the first ``n`` rows
+    (an integer from 1 to the number of rows in the file).
     """
     rows = []
     with open(path, encoding="ascii") as f:
@@ -154,6 +155,8 @@ def read_airfoil(path, n=1500):
                 if len(fields) != 6:
                     raise ValueError(f"{path}, line {number}: expected 6 tab-separated numbers, got {len(fields)}")
                 rows.append([float(x) for x in fields])
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= len(rows):
+        raise ValueError(f"Invalid n: {n!r} (an integer from 1 to the {len(rows)} rows of {path})")
     data = torch.tensor(rows, dtype=torch.float32).double()  # float32 values, as np.float32 parses them
     mean = data.mean(dim=0)  # μ_j = (1/N)·Σ_i x_ij
     std = data.std(dim=0, correction=0)  # σ_j = √((1/N)·Σ_i (x_ij − μ_j)²), numpy's default ddof=0

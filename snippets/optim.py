@@ -22,6 +22,9 @@ Anything else (other dtypes, non-contiguous tensors, a subclass with its own
 """
 
 # --8<-- [start:adam]
+import math
+import numbers
+
 import torch
 
 
@@ -29,8 +32,9 @@ class Adam(torch.optim.Optimizer):
     """Adam (Kingma & Ba, ICLR 2015): the same numbers as ``torch.optim.Adam`` with these arguments.
 
     Args:
-        params: parameters to optimize, or dicts defining parameter groups.
-        lr: learning rate η.
+        params: parameters to optimize, or dicts defining parameter groups (each group's own
+            hyperparameters are checked like the arguments below).
+        lr: learning rate η ≥ 0, a real number or (as in ``torch.optim.Adam``) a 0-d float tensor.
         betas: decay rates (β1, β2) of the first and second moment, each in [0, 1).
         eps: ε added to √ŝ in the denominator.
         weight_decay: λ; adds λ·p to the gradient (L2 penalty, as ``torch.optim.Adam``).
@@ -38,23 +42,46 @@ class Adam(torch.optim.Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False):
-        self._check("learning rate", lr)
-        self._check("epsilon value", eps)
-        if len(betas) != 2:
-            raise ValueError(f"Invalid betas: {betas}")
-        for index, beta in enumerate(betas):
-            self._check(f"beta parameter at index {index}", beta, high=1.0)
-        self._check("weight_decay value", weight_decay)
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
-        super().__init__(params, defaults)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
+        super().__init__(params, self._checked(defaults))  # then each group, in add_param_group
 
     _fused = None  # fused paths, attached at the end of snippets/optim.py; None: the loop below only
     _impl = "auto"  # which path step() runs: "auto", "reference", "torch-fused", "c-kernel" (Yogi)
+    # The hyperparameters _checked validates besides betas, and the names its errors give them.
+    _hyperparameters = {"lr": "learning rate", "eps": "epsilon value", "weight_decay": "weight_decay value"}
+
+    def add_param_group(self, param_group):
+        """Add a group after checking the hyperparameters it sets (the constructor's groups too)."""
+        super().add_param_group(self._checked(param_group))
+
+    @classmethod
+    def _checked(cls, group):
+        """Return ``group``, its betas made a tuple; ValueError names the first invalid value in it."""
+        if not isinstance(group, dict):
+            return group  # torch.optim.Optimizer.add_param_group raises the TypeError
+        for key, name in cls._hyperparameters.items():
+            if key in group:
+                cls._check(name, group[key], tensor=key == "lr")  # lr may be a 0-d tensor, as in torch
+        if "betas" in group:
+            betas = group["betas"]
+            if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+                raise ValueError(f"Invalid betas: {betas!r}")
+            for index, beta in enumerate(betas):
+                cls._check(f"beta parameter at index {index}", beta, high=1.0)
+            group["betas"] = tuple(betas)
+        return group
 
     @staticmethod
-    def _check(name, value, low=0.0, high=None):
-        """Raise ValueError unless low ≤ value (< high); NaN fails every comparison."""
-        if not (low <= value and (high is None or value < high)):
+    def _check(name, value, low=0.0, high=None, tensor=False):
+        """Raise ValueError unless value is a finite real number (not a bool) with low ≤ value (< high).
+
+        ``tensor=True`` also accepts a 0-d floating-point tensor.
+        """
+        is_tensor = tensor and isinstance(value, torch.Tensor) and value.dim() == 0 and value.is_floating_point()
+        if not is_tensor and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
+            raise ValueError(f"Invalid {name}: {value!r}")
+        number = float(value)
+        if not (math.isfinite(number) and low <= number and (high is None or number < high)):
             raise ValueError(f"Invalid {name}: {value}")
 
     def _second_moment(self, s, g, beta2):
@@ -147,13 +174,14 @@ class Yogi(Adam):
         weight_decay: λ; adds λ·p to the gradient, as ``torch.optim.Adam``.
     """
 
+    _hyperparameters = {**Adam._hyperparameters, "initial_accumulator": "initial_accumulator value"}
+
     def __init__(self, params, lr=1e-2, betas=(0.9, 0.999), eps=1e-3, initial_accumulator=1e-6, weight_decay=0):
-        self._check("initial_accumulator value", initial_accumulator)
+        self._checked({"initial_accumulator": initial_accumulator})
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
         self.defaults["initial_accumulator"] = initial_accumulator  # for groups added later
-        for group in self.param_groups:
+        for group in self.param_groups:  # the constructor's groups, added before that default existed
             group.setdefault("initial_accumulator", initial_accumulator)
-            self._check("initial_accumulator value", group["initial_accumulator"])
 
     def _second_moment(self, s, g, beta2):
         """Yogi's second moment: s moves toward g² by (1−β2)·g², whatever the distance."""

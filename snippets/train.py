@@ -21,7 +21,8 @@ global RNG is never touched. Same seed, same machine and device → the same num
 
 Device: ``resolve_device("auto")`` picks CUDA when present. ``resolve_device(None)`` reads
 ``ADAM_YOGI_DEVICE`` (``auto``|``cpu``|``cuda``, default ``auto``) — that is how the site
-build chooses where its runs happen.
+build chooses where its runs happen. The training functions take their ``device`` through
+``resolve_device`` too, so a bad name or ``"cuda"`` without CUDA is a ``ValueError`` naming it.
 
 CLI::
 
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import numbers
 import os
 import sys
 import time
@@ -43,14 +45,21 @@ ENV_DEVICE = "ADAM_YOGI_DEVICE"
 DEVICES = ("auto", "cpu", "cuda")
 
 
-def resolve_device(name: str | None = None) -> torch.device:
+def resolve_device(name: str | torch.device | None = None) -> torch.device:
     """``"auto"`` → CUDA when available else CPU; ``"cpu"``; ``"cuda"`` (an error without CUDA).
 
-    ``None`` means ``$ADAM_YOGI_DEVICE``, or ``"auto"`` when that is unset or empty.
+    ``None`` means ``$ADAM_YOGI_DEVICE``, or ``"auto"`` when that is unset or empty. A
+    ``torch.device`` of type cpu or cuda is taken as its type's name; ``torch.device("cuda:1")``
+    is returned as it is when that GPU exists.
     """
     if name is None:
         name = os.environ.get(ENV_DEVICE) or "auto"
     if isinstance(name, torch.device):
+        if name.type == "cuda" and name.index is not None:
+            resolve_device("cuda")  # raises without CUDA
+            if name.index >= torch.cuda.device_count():
+                raise ValueError(f"Invalid device: {str(name)!r} (this machine has {torch.cuda.device_count()} CUDA devices)")
+            return name
         name = str(name)
     key = name.strip().lower() if isinstance(name, str) else name
     if key == "auto":
@@ -102,7 +111,14 @@ def _split_data(data) -> tuple[torch.Tensor, torch.Tensor]:
     return features, labels
 
 
-def _check(num_epochs: int, batch_size: int, n: int) -> None:
+def _check(num_epochs: int, batch_size: int, n: int, hyperparams: dict, seed: int) -> None:
+    """Raise ValueError naming the first bad argument of a training run."""
+    if "lr" in hyperparams:
+        lr = hyperparams["lr"]
+        if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not (math.isfinite(lr) and lr > 0):
+            raise ValueError(f"Invalid learning rate: {lr!r} (a finite number > 0)")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+        raise ValueError(f"Invalid seed: {seed!r} (an integer from 0 to 2**63 - 1)")
     if isinstance(num_epochs, bool) or not isinstance(num_epochs, int) or num_epochs < 1:
         raise ValueError(f"Invalid num_epochs: {num_epochs!r} (an integer ≥ 1)")
     if num_epochs * n < 200:
@@ -187,11 +203,13 @@ def train_scratch(trainer_fn, states, hyperparams: dict, data, *, num_epochs: in
     ``trainer_fn`` updates w, b in place from their ``.grad`` (as ``scratch.adam`` does).
     It gets a copy of ``hyperparams`` (``{'lr': 0.01, 't': 1}``) and may advance its ``t``;
     the caller's dict is left as it was, so one dict can start any number of runs. ``states``
-    are used as given (moved to ``device`` if they live elsewhere).
+    are used as given (moved to ``device`` if they live elsewhere). ``device``: any name
+    :func:`resolve_device` takes; ``seed``: an integer from 0 to 2**63 − 1. A bad argument (an
+    ``lr`` in ``hyperparams`` that is not a finite number > 0, too) is a ``ValueError`` naming it.
     """
     features, labels = _split_data(data)
-    _check(num_epochs, batch_size, features.shape[0])
-    device = torch.device(device)
+    _check(num_epochs, batch_size, features.shape[0], hyperparams, seed)
+    device = resolve_device(device)
     generator = torch.Generator().manual_seed(seed)
     w, b = _init_params(generator, features.shape[1], device)
     states = _states_to(states, device)
@@ -206,10 +224,13 @@ def train_scratch(trainer_fn, states, hyperparams: dict, data, *, num_epochs: in
 
 def train_torch(optimizer_cls, hyperparams: dict, data, *, num_epochs: int = 4, batch_size: int = 10,
                 device="cpu", seed: int = 0) -> Run:
-    """The book's ``train_concise_ch11`` with any optimizer class: ``optimizer_cls([w, b], **hyperparams)``."""
+    """The book's ``train_concise_ch11`` with any optimizer class: ``optimizer_cls([w, b], **hyperparams)``.
+
+    Arguments are checked as in :func:`train_scratch`.
+    """
     features, labels = _split_data(data)
-    _check(num_epochs, batch_size, features.shape[0])
-    device = torch.device(device)
+    _check(num_epochs, batch_size, features.shape[0], hyperparams, seed)
+    device = resolve_device(device)
     generator = torch.Generator().manual_seed(seed)
     w, b = _init_params(generator, features.shape[1], device)
     optimizer = optimizer_cls([w, b], **hyperparams)
@@ -235,7 +256,7 @@ DEFAULT_EPOCHS = {"adam": 2, "yogi": 2, "torch-adam": 4, "optim-yogi": 2}  # the
 
 def run_optimizer(name: str, data, *, lr: float = DEFAULT_LR, num_epochs: int | None = None,
                   batch_size: int = DEFAULT_BATCH_SIZE, device="cpu", seed: int = 0) -> Run:
-    """One of the four runs the pages show, by CLI name."""
+    """One of the four runs the pages show, by CLI name; arguments are checked as in :func:`train_scratch`."""
     if name not in OPTIMIZERS:
         raise ValueError(f"Invalid optimizer: {name!r} (expected one of {', '.join(OPTIMIZERS)})")
     if num_epochs is None:

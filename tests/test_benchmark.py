@@ -114,12 +114,82 @@ def test_unavailable_or_unknown_device_is_an_error_naming_it(capsys):
     assert exit_info.value.code == 2 and "--device cuda" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("bad", [["--sizes", "50"], ["--sizes", "1.5"], ["--repeats", "0"]])
-def test_bad_sizes_and_repeats_are_errors(bad, capsys):
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (["--sizes", "50"], "Invalid size: 50 (use 6, or at least 100 parameters)"),
+        (["--sizes", "1.5"], "argument --sizes: not a whole number of parameters: '1.5'"),
+        (["--sizes", "inf"], "argument --sizes: not a whole number of parameters: 'inf'"),
+        (["--sizes", "nan"], "argument --sizes: not a whole number of parameters: 'nan'"),
+        (["--sizes", "1e400"], "argument --sizes: not a whole number of parameters: '1e400'"),
+        (["--sizes", "six"], "argument --sizes: not a number: 'six'"),
+        (["--sizes", "0"], "argument --sizes: not a number of parameters ≥ 1: '0'"),
+        (["--sizes", "-5"], "argument --sizes: not a number of parameters ≥ 1: '-5'"),
+        (["--repeats", "0"], "argument --repeats: expected an integer ≥ 5, got 0"),
+        (["--repeats", "1"], "argument --repeats: expected an integer ≥ 5, got 1"),
+        (["--repeats", "4"], "argument --repeats: expected an integer ≥ 5, got 4"),
+        (["--repeats", "2.5"], "argument --repeats: expected an integer ≥ 5, got '2.5'"),
+        (["--warmup", "-1"], "argument --warmup: expected an integer ≥ 0, got -1"),
+    ],
+)
+def test_bad_sizes_and_repeats_are_errors_before_any_timing(bad, message, capsys, monkeypatch):
+    monkeypatch.setattr(benchmark, "_time_size", lambda *a: pytest.fail("timed despite a bad argument"))
     with pytest.raises(SystemExit) as exit_info:
         benchmark.main(bad)
     assert exit_info.value.code == 2
-    assert "error:" in capsys.readouterr().err
+    assert f"error: {message}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(repeats=2.5), "Invalid repeats: 2.5 (an integer ≥ 5"),
+        (dict(repeats=4), "Invalid repeats: 4 (an integer ≥ 5"),
+        (dict(repeats=True), "Invalid repeats: True"),
+        (dict(warmup=-1), "Invalid warmup: -1 (an integer ≥ 0)"),
+        (dict(warmup=0.5), "Invalid warmup: 0.5"),
+        (dict(sizes=(float("inf"),)), "Invalid size: inf (a whole number of parameters)"),
+        (dict(sizes=(1e5 + 0.5,)), "Invalid size: 100000.5"),
+        (dict(sizes=("6",)), "Invalid size: '6'"),
+        (dict(sizes=(6, 50)), "Invalid size: 50"),
+    ],
+)
+def test_run_benchmark_arguments_are_checked(kwargs, message, monkeypatch):
+    monkeypatch.setattr(benchmark, "_time_size", lambda *a: pytest.fail("timed despite a bad argument"))
+    with pytest.raises(ValueError) as info:
+        benchmark.run_benchmark("cpu", **{"sizes": (6,), "repeats": 5, **kwargs})
+    assert str(info.value).startswith(message)
+
+
+def test_sizes_may_be_written_as_floats():
+    assert [benchmark._size(t) for t in ("6", "1e5", "100000.0", "12345678901234567")] == [
+        6, 100_000, 100_000, 12345678901234567]
+
+
+@pytest.mark.parametrize("where", ["missing-folder", "a-folder", "under-a-file"])
+def test_unwritable_json_path_fails_before_the_run(where, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(benchmark, "run_benchmark", lambda *a: pytest.fail("ran despite an unwritable --json"))
+    (tmp_path / "file.txt").write_text("")
+    path = {"missing-folder": tmp_path / "no" / "bench.json", "a-folder": tmp_path,
+            "under-a-file": tmp_path / "file.txt" / "bench.json"}[where]
+    with pytest.raises(SystemExit) as exit_info:
+        benchmark.main(["--sizes", "6", "--json", str(path)])
+    assert exit_info.value.code == 2
+    assert f"error: argument --json: cannot write {path}" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt"]  # nothing left behind
+
+
+def test_json_is_replaced_whole_or_left_alone(result, tmp_path, capsys, monkeypatch):
+    path = tmp_path / "bench.json"
+    path.write_text("old\n")
+    monkeypatch.setattr(benchmark, "run_benchmark", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):  # interrupted mid-run: the old file stays, no temp file
+        benchmark.main(["--sizes", "6", "--json", str(path)])
+    assert path.read_text() == "old\n" and [p.name for p in tmp_path.iterdir()] == ["bench.json"]
+    monkeypatch.setattr(benchmark, "run_benchmark", lambda *a: result)
+    benchmark.main(["--sizes", "6", "--json", str(path)])
+    assert json.loads(path.read_text()) == json.loads(json.dumps(result))
+    assert [p.name for p in tmp_path.iterdir()] == ["bench.json"]
 
 
 def test_runs_on_every_device(device):

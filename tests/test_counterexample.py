@@ -1,6 +1,7 @@
 """snippets/counterexample.py: Reddi, Kale & Kumar's online problem, where Adam goes to the worst
 point x = +1 while AMSGrad and Yogi find the optimum x = −1."""
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,37 @@ def test_yogi_is_not_a_fix_for_every_C_at_this_beta2():
     """Measured, and said in the module docstring: at C = 2.2 Yogi drifts to +1 like Adam."""
     assert run("yogi", C=2.2).xs[-1] > 0.99
     assert run("amsgrad", C=2.2).xs[-1] < -0.99
+
+
+# (C, steps, where Yogi's final x must be) for α = 0.5, as the convergence page and the module
+# docstring quote them: C ≥ 2.6 ends near −1 within 3000 steps, C = 2.5 needs 30000, C ≤ 2.4
+# drifts to +1 like Adam.
+YOGI_THRESHOLDS = [
+    (2.6, 3000, "near -1"),
+    (3.0, 3000, "near -1"),
+    (5.0, 3000, "near -1"),
+    (2.5, 3000, "not yet near -1"),
+    (2.5, 30000, "near -1"),
+    (2.4, 3000, "near +1"),
+    (2.2, 3000, "near +1"),
+]
+
+
+@pytest.mark.parametrize("C, steps, where", YOGI_THRESHOLDS, ids=lambda x: str(x))
+def test_yogi_thresholds_the_convergence_page_quotes(C, steps, where):
+    x = run("yogi", C=C, steps=steps, lr=0.5).xs[-1]
+    if where == "near -1":
+        assert x <= -0.9
+    elif where == "not yet near -1":
+        assert x > -0.9
+    else:
+        assert x >= 0.9
+
+
+@pytest.mark.parametrize("C, steps", [(2.05, 30000), (2.2, 3000), (10.0, 3000)])
+def test_amsgrad_thresholds_the_convergence_page_quotes(C, steps):
+    """AMSGrad heads for −1 for every C tried (2.05 to 10), and within 3000 steps for C ≥ 2.2."""
+    assert run("amsgrad", C=C, steps=steps, lr=0.5).xs[-1] <= -0.9
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -109,9 +141,27 @@ def test_invalid_arguments_are_named(kwargs, message):
         run(method, **kwargs)
 
 
+@pytest.mark.parametrize("C", [2.0, 1.0, 0.0, -3.0, float("nan"), float("inf"), "3"])
+def test_limiting_regret_needs_the_counterexamples_C(C):
+    with pytest.raises(ValueError, match=re.escape(f"Invalid C: {C!r} (the counterexample needs a finite C > 2)")):
+        limiting_regret(C)
+
+
+def test_limiting_regret_is_positive_and_two_thirds_of_C_minus_2():
+    assert limiting_regret(3.0) == pytest.approx(2 / 3)
+    assert limiting_regret(2.0001) > 0
+
+
 def test_page_section_runs_on_its_own():
     section = sections(ROOT / "snippets" / "counterexample.py")["counterexample"]
     namespace = {}
     exec(section, namespace)
     for m in METHODS:
         assert namespace["play"](m, 3.0, 300, 0.5, 0.0, 1e-8) == run(m, steps=300)
+    # the section checks its method itself: an unknown one is an error, not a silent Adam run
+    for bad in ("sgd", "Yogi", "", None):
+        message = f"Invalid method: {bad!r} (expected one of {', '.join(METHODS)})"
+        with pytest.raises(ValueError, match=re.escape(message)):
+            namespace["play"](bad, 3.0, 10)
+        with pytest.raises(ValueError, match=re.escape(message)):
+            run(bad, steps=10)

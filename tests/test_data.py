@@ -276,6 +276,20 @@ def test_real_file_matches_the_book_preprocessing():
 # --- the page sections ------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("n", [-1, 0, 1504, 1.5, 1500.0, "1500", None, True])
+def test_read_airfoil_refuses_a_row_count_the_file_cannot_give(good_file, n):
+    with pytest.raises(ValueError) as info:
+        data.read_airfoil(good_file, n=n)
+    assert str(info.value) == f"Invalid n: {n!r} (an integer from 1 to the 1503 rows of {good_file})"
+
+
+def test_read_airfoil_keeps_the_first_n_rows(good_file):
+    features, labels = data.read_airfoil(good_file, n=1503)
+    assert features.shape == (1503, 5) and labels.shape == (1503,)
+    first, first_labels = data.read_airfoil(good_file, n=1)
+    assert torch.equal(first, features[:1]) and torch.equal(first_labels, labels[:1])
+
+
 def test_page_sections_run_on_their_own(good_file):
     namespace = {}
     exec(sections(ROOT / "snippets" / "data.py")["source"], namespace)
@@ -283,3 +297,5 @@ def test_page_sections_run_on_their_own(good_file):
     exec(sections(ROOT / "snippets" / "data.py")["preprocess"], namespace)
     features, labels = namespace["read_airfoil"](good_file)
     assert torch.equal(features, load_airfoil(good_file.parent).features)
+    with pytest.raises(ValueError, match="Invalid n: -1"):
+        namespace["read_airfoil"](good_file, n=-1)

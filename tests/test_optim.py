@@ -1,6 +1,11 @@
 """snippets/optim.py: Adam against torch.optim.Adam, every Yogi path against NumPy, the API."""
 import io
+import logging
+import os
 import re
+import shutil
+import stat
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -389,6 +394,78 @@ def test_yogi_falls_back_to_torch_fused_without_a_c_compiler(monkeypatch):
 _real_torch_fused = _fast._yogi_torch_fused
 
 
+# --- the C kernel's cache folder and its fallback message ---
+
+
+def test_kernel_cache_must_be_this_users_and_not_writable_by_others(tmp_path, monkeypatch):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    os.chmod(mine, 0o700)
+    assert _yogi_kernel._untrusted(str(mine)) is None
+    for mode in (0o777, 0o770, 0o722, 0o702):  # writable by group or by others
+        os.chmod(mine, mode)
+        assert _yogi_kernel._untrusted(str(mine)) == f"writable by group or others (mode {mode:#o})"
+    os.chmod(mine, 0o755)  # readable by all is fine: no one else can put a library there
+    assert _yogi_kernel._untrusted(str(mine)) is None
+    (tmp_path / "link").symlink_to(mine)
+    assert _yogi_kernel._untrusted(str(tmp_path / "link")) is None
+    assert _yogi_kernel._untrusted(str(tmp_path / "missing")) == "No such file or directory"
+    me = os.geteuid()
+    monkeypatch.setattr(os, "geteuid", lambda: me + 1)  # as if another user had made the folder
+    assert _yogi_kernel._untrusted(str(mine)) == f"owned by uid {me}, not by this user (uid {me + 1})"
+
+
+@pytest.mark.skipif(shutil.which(os.environ.get("CC", "cc")) is None, reason="no C compiler here")
+def test_kernel_is_never_loaded_from_a_folder_others_can_write(tmp_path, monkeypatch, caplog):
+    cc = os.environ.get("CC", "cc")
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    fallback = tmp_path / "tmp" / f"adam-yogi-snippets-{os.getuid()}"
+    private = tmp_path / "private"
+    monkeypatch.setenv("SNIPPETS_KERNEL_CACHE", str(private))
+    built = Path(_yogi_kernel._build(cc))  # a fresh folder: made with mode 0o700, the library built in it
+    assert built.parent == private and stat.S_IMODE(private.stat().st_mode) == 0o700
+    assert not built.stat().st_mode & 0o022
+
+    shared = tmp_path / "shared"  # a cache folder anyone may write, holding a planted library
+    shared.mkdir()
+    os.chmod(shared, 0o777)
+    (shared / built.name).write_bytes(b"not a library")
+    monkeypatch.setenv("SNIPPETS_KERNEL_CACHE", str(shared))
+    with caplog.at_level(logging.WARNING, logger="snippets._yogi_kernel"):
+        path = Path(_yogi_kernel._build(cc))
+    assert path.parent == fallback and stat.S_IMODE(fallback.stat().st_mode) == 0o700
+    assert f"not using {shared} as the Yogi kernel cache: writable by group or others (mode 0o777)" in caplog.text
+
+    os.chmod(fallback, 0o777)  # the temp folder too, as if another user had made it first
+    with pytest.raises(RuntimeError, match="no usable cache folder .*writable by group or others"):
+        _yogi_kernel._build(cc)
+    os.chmod(fallback, 0o700)
+
+    os.chmod(built, 0o666)  # a library others may rewrite, in a folder of ours: built again
+    built.write_bytes(b"not a library")
+    monkeypatch.setenv("SNIPPETS_KERNEL_CACHE", str(private))
+    assert _yogi_kernel._build(cc) == str(built)
+    assert built.read_bytes() != b"not a library" and not built.stat().st_mode & 0o022
+
+
+@pytest.mark.parametrize("opt_out", [False, True])
+def test_unavailable_kernel_is_logged_once_with_reason_and_cost(opt_out, monkeypatch, caplog):
+    monkeypatch.setattr(_yogi_kernel, "_tried", False)
+    monkeypatch.setattr(_yogi_kernel, "_lib", None)
+    monkeypatch.setattr(_yogi_kernel, "_reason", None)
+    if opt_out:
+        monkeypatch.setenv("SNIPPETS_NO_CKERNEL", "1")
+    else:
+        monkeypatch.delenv("SNIPPETS_NO_CKERNEL", raising=False)
+        monkeypatch.setattr(_yogi_kernel, "_build", lambda cc: (_ for _ in ()).throw(RuntimeError("cc failed: no cc")))
+    with caplog.at_level(logging.INFO, logger="snippets._yogi_kernel"):
+        assert _yogi_kernel.load() is None and _yogi_kernel.load() is None
+    [record] = caplog.records  # once, however often load() is asked
+    reason = "disabled by SNIPPETS_NO_CKERNEL" if opt_out else "RuntimeError: cc failed: no cc"
+    assert record.levelno == (logging.INFO if opt_out else logging.WARNING)  # asked for vs. a problem
+    assert reason in record.getMessage() and "about 1.8–2.1× the time of a fused Adam step" in record.getMessage()
+
+
 def test_yogi_amsgrad_group_takes_the_reference_path():
     w = torch.nn.Parameter(torch.ones(3, dtype=torch.float64))
     opt = Yogi([{"params": [w], "amsgrad": True}])
@@ -414,10 +491,11 @@ def test_yogi_with_beta2_zero_skips_the_torch_fused_path():
 
 # --- hyperparameter validation and sparse gradients ---
 
-NAN = float("nan")
+NAN, INF = float("nan"), float("inf")
 INVALID = [
     (Adam, {"lr": -1.0}, "Invalid learning rate: -1.0"),
     (Adam, {"lr": NAN}, "Invalid learning rate: nan"),
+    (Adam, {"lr": INF}, "Invalid learning rate: inf"),
     (Adam, {"eps": -1e-8}, "Invalid epsilon value: -1e-08"),
     (Adam, {"eps": NAN}, "Invalid epsilon value: nan"),
     (Adam, {"betas": (1.0, 0.999)}, "Invalid beta parameter at index 0: 1.0"),
@@ -432,24 +510,78 @@ INVALID = [
     (Yogi, {"eps": -1e-3}, "Invalid epsilon value: -0.001"),
     (Yogi, {"eps": NAN}, "Invalid epsilon value: nan"),
     (Yogi, {"betas": (0.9, 1.5)}, "Invalid beta parameter at index 1: 1.5"),
+    (Yogi, {"betas": (2, 3)}, "Invalid beta parameter at index 0: 2"),
     (Yogi, {"betas": (NAN, 0.999)}, "Invalid beta parameter at index 0: nan"),
     (Yogi, {"weight_decay": -1.0}, "Invalid weight_decay value: -1.0"),
     (Yogi, {"weight_decay": NAN}, "Invalid weight_decay value: nan"),
     (Yogi, {"initial_accumulator": -1e-6}, "Invalid initial_accumulator value: -1e-06"),
     (Yogi, {"initial_accumulator": NAN}, "Invalid initial_accumulator value: nan"),
+    (Yogi, {"initial_accumulator": INF}, "Invalid initial_accumulator value: inf"),
+    # values of the wrong type: a ValueError naming them too, not a TypeError from deep inside
+    (Adam, {"betas": 0.9}, "Invalid betas: 0.9"),
+    (Adam, {"betas": "ab"}, "Invalid betas: 'ab'"),
+    (Adam, {"betas": (0.9, "0.999")}, "Invalid beta parameter at index 1: '0.999'"),
+    (Adam, {"lr": "0.1"}, "Invalid learning rate: '0.1'"),
+    (Adam, {"lr": None}, "Invalid learning rate: None"),
+    (Adam, {"lr": True}, "Invalid learning rate: True"),
+    (Adam, {"lr": torch.tensor([0.1, 0.2])}, "Invalid learning rate: tensor([0.1000, 0.2000])"),
+    (Adam, {"lr": torch.tensor(1)}, "Invalid learning rate: tensor(1)"),  # an integer tensor
+    (Adam, {"lr": torch.tensor(-1.0)}, "Invalid learning rate: -1.0"),
+    (Adam, {"eps": torch.tensor(1e-8)}, "Invalid epsilon value: tensor(1.0000e-08)"),  # a tensor for lr only
+    (Adam, {"weight_decay": None}, "Invalid weight_decay value: None"),
+    (Yogi, {"lr": "0.1"}, "Invalid learning rate: '0.1'"),
+    (Yogi, {"eps": "1e-3"}, "Invalid epsilon value: '1e-3'"),
+    (Yogi, {"betas": 0.9}, "Invalid betas: 0.9"),
+    (Yogi, {"initial_accumulator": None}, "Invalid initial_accumulator value: None"),
+    (Yogi, {"initial_accumulator": False}, "Invalid initial_accumulator value: False"),
 ]
+WHERE = ["argument", "group", "added-group"]
 
 
+@pytest.mark.parametrize("where", WHERE)
 @pytest.mark.parametrize("cls, kwargs, message", INVALID, ids=lambda x: x if isinstance(x, str) else None)
-def test_invalid_hyperparameter_raises_with_name_and_value(cls, kwargs, message):
+def test_invalid_hyperparameter_raises_with_name_and_value(cls, kwargs, message, where):
+    """The same check and message for a constructor argument, a group's own value, a group added later."""
+    w, extra = torch.nn.Parameter(torch.ones(2)), torch.nn.Parameter(torch.ones(3))
     with pytest.raises(ValueError) as info:
-        cls([torch.nn.Parameter(torch.ones(2))], **kwargs)
+        if where == "argument":
+            cls([w], **kwargs)
+        elif where == "group":
+            cls([{"params": [extra]}, {"params": [w], **kwargs}])
+        else:
+            opt = cls([extra])
+            try:
+                opt.add_param_group({"params": [w], **kwargs})
+            finally:
+                assert len(opt.param_groups) == 1  # a refused group is not added
     assert str(info.value) == message
 
 
-def test_invalid_initial_accumulator_in_a_param_group():
-    with pytest.raises(ValueError, match=re.escape("Invalid initial_accumulator value: -1.0")):
-        Yogi([{"params": [torch.nn.Parameter(torch.ones(2))], "initial_accumulator": -1.0}])
+@pytest.mark.parametrize("cls", [Adam, Yogi])
+def test_an_invalid_default_is_refused_even_if_every_group_sets_its_own(cls):
+    with pytest.raises(ValueError, match=re.escape("Invalid learning rate: -1")):
+        cls([{"params": [torch.nn.Parameter(torch.ones(2))], "lr": 0.1}], lr=-1)
+
+
+@pytest.mark.parametrize("cls", [Adam, Yogi])
+@pytest.mark.parametrize("impl", ["reference", "torch-fused", "auto"])
+def test_accepted_lr_types_give_the_same_numbers(cls, impl):
+    """An int, a NumPy float or a 0-d tensor lr (as torch.optim.Adam takes) gives the float's update."""
+    p0, grads = initial_params([(5, 1), (1,)]), random_grads(5, [(5, 1), (1,)])
+    expected = params_on(p0, "cpu", torch.float64)
+    run(make(cls, expected, impl, lr=0.5, betas=[0.8, 0.99]), expected, grads, "cpu", torch.float64)
+    for lr in (np.float32(0.5), torch.tensor(0.5, dtype=torch.float64)):
+        params = params_on(p0, "cpu", torch.float64)
+        opt = make(cls, params, impl, lr=lr, betas=[0.8, 0.99])
+        assert opt.param_groups[0]["betas"] == (0.8, 0.99)  # stored as a tuple
+        run(opt, params, grads, "cpu", torch.float64)
+        for a, b in zip(params, expected):
+            assert rel_err(a, b) <= 1e-12
+    ints = params_on(p0, "cpu", torch.float64)
+    run(make(cls, ints, impl, lr=1), ints, grads, "cpu", torch.float64)
+    floats = params_on(p0, "cpu", torch.float64)
+    run(make(cls, floats, impl, lr=1.0), floats, grads, "cpu", torch.float64)
+    assert all(torch.equal(a, b) for a, b in zip(ints, floats))
 
 
 @pytest.mark.parametrize("cls", [Adam, Yogi])

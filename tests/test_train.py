@@ -154,14 +154,55 @@ def test_scratch_yogi_and_optim_yogi_give_the_same_curve(airfoil, device):
         (dict(batch_size=0), "Invalid batch_size: 0"),
         (dict(batch_size=1501), "Invalid batch_size: 1501"),
         (dict(num_epochs=1, data=(torch.zeros(100, 5), torch.zeros(100))), "never reach the 200"),
+        (dict(lr=-1), "Invalid learning rate: -1 (a finite number > 0)"),
+        (dict(lr=0.0), "Invalid learning rate: 0.0"),
+        (dict(lr=float("nan")), "Invalid learning rate: nan"),
+        (dict(lr=float("inf")), "Invalid learning rate: inf"),
+        (dict(lr="0.01"), "Invalid learning rate: '0.01'"),
+        (dict(seed=-1), "Invalid seed: -1 (an integer from 0 to 2**63 - 1)"),
+        (dict(seed=2**63), f"Invalid seed: {2**63}"),
+        (dict(seed=1.0), "Invalid seed: 1.0"),
+        (dict(seed=True), "Invalid seed: True"),
+        (dict(device="tpu"), "Invalid device: 'tpu'"),
+        (dict(device="cuda:0"), "Invalid device: 'cuda:0'"),
+        (dict(device=torch.device("meta")), "Invalid device"),
     ],
 )
 def test_harness_arguments_are_checked(airfoil, kwargs, message):
     data = kwargs.pop("data", airfoil)
-    with pytest.raises(ValueError, match=message):
-        train_scratch(sgd(0.01), None, {}, data, **kwargs)
-    with pytest.raises(ValueError, match=message):
-        train_torch(torch.optim.SGD, {"lr": 0.01}, data, **kwargs)
+    lr = kwargs.pop("lr", 0.01)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        train_scratch(sgd(0.01), None, {"lr": lr}, data, **kwargs)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        train_torch(torch.optim.SGD, {"lr": lr}, data, **kwargs)
+    if data is airfoil:
+        for name in ("adam", "optim-yogi"):
+            with pytest.raises(ValueError, match=re.escape(message)):
+                run_optimizer(name, data, lr=lr, **kwargs)
+
+
+def test_cuda_without_cuda_is_a_clear_error(airfoil, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    for device in ("cuda", torch.device("cuda"), torch.device("cuda:0")):
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            train_scratch(sgd(0.01), None, {}, airfoil, device=device)
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            train_torch(torch.optim.SGD, {"lr": 0.01}, airfoil, device=device)
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            run_optimizer("yogi", airfoil, device=device)
+
+
+def test_device_names_and_torch_devices_are_resolved(airfoil, monkeypatch):
+    runs = [train_scratch(sgd(0.01), None, {}, airfoil, num_epochs=1, device=d)
+            for d in ("cpu", " CPU ", torch.device("cpu"))]
+    assert {r.device for r in runs} == {"cpu"} and runs[0].losses == runs[1].losses == runs[2].losses
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert train_torch(torch.optim.SGD, {"lr": 0.01}, airfoil, num_epochs=1, device="auto").device == "cpu"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert resolve_device(torch.device("cuda:1")) == torch.device("cuda:1")  # one GPU of several
+    with pytest.raises(ValueError, match=re.escape("Invalid device: 'cuda:2' (this machine has 2 CUDA devices)")):
+        resolve_device(torch.device("cuda:2"))
 
 
 def test_run_prints_the_books_line():
