@@ -5,7 +5,6 @@ Skips (with the reason) when Chromium is not installed; CI installs it (.ci/setu
 """
 import functools
 import http.server
-import json
 import os
 import shutil
 import threading
