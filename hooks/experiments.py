@@ -214,7 +214,7 @@ def _page_lang(page) -> str:
     return page.file.src_uri.split("/", 1)[0]
 
 
-@event_priority(-150)  # after mkdocs-static-i18n (-100); before hooks/site.py starts notebooks (-200)
+@event_priority(-150)  # after mkdocs-static-i18n (-100); before hooks/notebooks.py starts notebooks (-200)
 def on_files(files, config):
     """Run every experiment (before the notebooks start, so timings are not measured against
     them), then publish every figure for the language being built, as generated files."""

@@ -70,7 +70,7 @@ def yogi_scratch(ctx):
     return _training(runs.yogi_from_scratch(ctx.data, device=ctx.device))
 
 
-@experiment("yogi-dropin", depends=("runs", "optim", "_fast", "_yogi_kernel", "train", "data"), uses_data=True)
+@experiment("yogi-dropin", depends=("runs", "optim", "tools/fast", "tools/yogi_c", "train", "data"), uses_data=True)
 def yogi_dropin(ctx):
     from snippets import runs
 
@@ -193,7 +193,7 @@ def draw_bias_correction(fig, results, text):
 # --- the benchmark table of the performance page ----------------------------------------------
 
 
-@experiment("benchmark", depends=("runs", "benchmark", "optim", "_fast", "_yogi_kernel"))
+@experiment("benchmark", depends=("runs", "tools/benchmark", "optim", "tools/fast", "tools/yogi_c"))
 def benchmark(ctx):
     from snippets import runs
 

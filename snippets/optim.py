@@ -6,14 +6,14 @@ on, support parameter groups, closures, ``zero_grad`` and ``state_dict``/``load_
 
 The pages show the reference path: the per-parameter loop in ``Adam.step`` and
 ``Adam._update``. For speed, ``step`` first offers each parameter group to the fused paths in
-``snippets/_fast.py`` (attached at the end of this file as ``Adam._fused``), which compute the
+``snippets/tools/fast.py`` (attached at the end of this file as ``Adam._fused``), which compute the
 same equations in one pass over memory:
 
 * ``Adam``: torch's fused Adam kernel (``torch._fused_adam_``, what ``torch.optim.Adam(fused=True)``
   runs), for float16/bfloat16/float32/float64 contiguous tensors on CPU and CUDA.
-* ``Yogi``: on CPU, a one-pass C kernel compiled on first use (``snippets/_yogi_kernel.py``);
+* ``Yogi``: on CPU, a one-pass C kernel compiled on first use (``snippets/tools/yogi_c.py``);
   on CUDA, or without a C compiler, torch's fused Adam kernel fed a pre-image of s (see
-  ``_fast.py``), for float32/float64 contiguous tensors.
+  ``tools/fast.py``), for float32/float64 contiguous tensors.
 
 Anything else (other dtypes, non-contiguous tensors, a subclass with its own
 ``_second_moment``) takes the reference path. To force a path, set the instance attribute
@@ -212,6 +212,6 @@ def fit_linear_regression(optimizer_class=Yogi, steps=200, seed=0, **hyperparame
 
 # The fused paths are not part of the page sections: a reader who copies Adam and Yogi gets the
 # reference loop, which computes the same numbers. Here they become the default.
-from . import _fast  # noqa: E402
+from .tools import fast  # noqa: E402
 
-Adam._fused = _fast.step
+Adam._fused = fast.step

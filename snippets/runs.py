@@ -84,7 +84,7 @@ def bias_correction_means():
 
 
 # --8<-- [start:benchmark]
-from snippets.benchmark import format_table, run_benchmark
+from snippets.tools.benchmark import format_table, run_benchmark
 
 
 def small_benchmark(device="cpu"):

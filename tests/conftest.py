@@ -65,3 +65,37 @@ def built_site(tmp_path_factory):
     assert proc.returncode == 0, f"mkdocs build --strict failed:\n{proc.stdout}\n{proc.stderr}"
     print(f"\nclean mkdocs build: {seconds:.1f} s")
     return dest
+
+
+# --- the browser: the built site served on 127.0.0.1, and headless Chromium --------------------
+
+
+@pytest.fixture(scope="session")
+def server(built_site):
+    """The built site on a loopback port, for the whole session; yields its base URL."""
+    import functools
+    import http.server
+    import threading
+
+    from browser_support import QuietHandler
+
+    handler = functools.partial(QuietHandler, directory=str(built_site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session (tests open a fresh context per page)."""
+    from playwright.sync_api import sync_playwright
+
+    from browser_support import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -1,4 +1,4 @@
-"""snippets/benchmark.py on tiny sizes: real numbers, consistent ratios, JSON, errors."""
+"""snippets/tools/benchmark.py on tiny sizes: real numbers, consistent ratios, JSON, errors."""
 import json
 import math
 import statistics
@@ -6,7 +6,7 @@ import statistics
 import pytest
 import torch
 
-from snippets import benchmark
+from snippets.tools import benchmark
 
 SIZES = (6, 300)
 EXPECTED = {

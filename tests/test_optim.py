@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 import torch
 
-from snippets import _fast, _yogi_kernel, optim, scratch
+from snippets import optim, scratch
+from snippets.tools import fast as _fast, yogi_c as _yogi_kernel
 from snippets.optim import Adam, Yogi
 from test_snippet_sections import sections
 
@@ -431,7 +432,7 @@ def test_kernel_is_never_loaded_from_a_folder_others_can_write(tmp_path, monkeyp
     os.chmod(shared, 0o777)
     (shared / built.name).write_bytes(b"not a library")
     monkeypatch.setenv("SNIPPETS_KERNEL_CACHE", str(shared))
-    with caplog.at_level(logging.WARNING, logger="snippets._yogi_kernel"):
+    with caplog.at_level(logging.WARNING, logger="snippets.tools.yogi_c"):
         path = Path(_yogi_kernel._build(cc))
     assert path.parent == fallback and stat.S_IMODE(fallback.stat().st_mode) == 0o700
     assert f"not using {shared} as the Yogi kernel cache: writable by group or others (mode 0o777)" in caplog.text
@@ -458,7 +459,7 @@ def test_unavailable_kernel_is_logged_once_with_reason_and_cost(opt_out, monkeyp
     else:
         monkeypatch.delenv("SNIPPETS_NO_CKERNEL", raising=False)
         monkeypatch.setattr(_yogi_kernel, "_build", lambda cc: (_ for _ in ()).throw(RuntimeError("cc failed: no cc")))
-    with caplog.at_level(logging.INFO, logger="snippets._yogi_kernel"):
+    with caplog.at_level(logging.INFO, logger="snippets.tools.yogi_c"):
         assert _yogi_kernel.load() is None and _yogi_kernel.load() is None
     [record] = caplog.records  # once, however often load() is asked
     reason = "disabled by SNIPPETS_NO_CKERNEL" if opt_out else "RuntimeError: cc failed: no cc"

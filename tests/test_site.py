@@ -166,11 +166,11 @@ def test_page_url_helper_matches_mkdocs_layout():
 # --- notebooks ---------------------------------------------------------------------------------
 
 
-def _site_hook():
+def _hook(name):
     import importlib.util
     import sys
 
-    spec = importlib.util.spec_from_file_location("site_hook_under_test", ROOT / "hooks" / "site.py")
+    spec = importlib.util.spec_from_file_location(f"{name}_hook_under_test", ROOT / "hooks" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
@@ -186,7 +186,7 @@ def test_notebooks_execute_in_the_build_and_errors_fail_it():
 def test_a_raising_notebook_cell_fails_with_the_notebook_named(tmp_path):
     from mkdocs.exceptions import PluginError
 
-    hook = _site_hook()
+    hook = _hook("notebooks")
     good, bad = tmp_path / "good.py", tmp_path / "bad.py"
     good.write_text("# %%\nprint(6 * 7)\n", encoding="utf-8")
     bad.write_text("# %%\nx = 1\n\n# %%\nraise ValueError('cell two breaks')\n", encoding="utf-8")
@@ -215,7 +215,7 @@ def test_notebook_outputs_come_from_this_build(built_site):
 
 @pytest.mark.slow
 def test_serve_reuses_an_unchanged_notebook_and_build_never_does(tmp_path, monkeypatch):
-    hook = _site_hook()
+    hook = _hook("notebooks")
     monkeypatch.setattr(hook, "NOTEBOOK_CACHE", tmp_path / "cache")
     source = tmp_path / "nb.py"
     source.write_text("# %%\nprint('fresh')\n", encoding="utf-8")
@@ -241,7 +241,7 @@ def test_serve_reuses_an_unchanged_notebook_and_build_never_does(tmp_path, monke
 
 
 def test_notebook_css_keeps_exactly_the_rules_that_can_match():
-    hook = _site_hook()
+    hook = _hook("notebook_html")
     css = (
         "@charset \"UTF-8\";.jupyter-wrapper{--a:1;--jp-icon-x: url(data:image/svg+xml;base64,AAAA);}"
         ".jupyter-wrapper .jp-Cell{color:red}.jupyter-wrapper .bp3-menu{color:blue}"

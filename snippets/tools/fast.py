@@ -18,7 +18,7 @@ and returns the rest for the reference loop. Paths (``optimizer._impl`` forces o
     2.14×). Needs β2 > 0; float32/float64.
 
 ``"c-kernel"`` (Yogi on CPU)
-    A one-pass C loop compiled on first use (``_yogi_kernel.py``); float32/float64.
+    A one-pass C loop compiled on first use (``yogi_c.py``); float32/float64.
 
 ``"auto"``
     Adam: torch-fused. Yogi: c-kernel on CPU when it builds, else torch-fused. Tensors a path
@@ -27,7 +27,7 @@ and returns the rest for the reference loop. Paths (``optimizer._impl`` forces o
 """
 import torch
 
-from . import _yogi_kernel
+from . import yogi_c
 
 IMPLS = ("auto", "reference", "torch-fused", "c-kernel")
 _DTYPES = {
@@ -44,7 +44,7 @@ _RULES = {}
 def _rule(optimizer):
     """Which second-moment rule ``optimizer`` computes: "adam", "yogi", or None (a custom one)."""
     if not _RULES:
-        from .optim import Adam, Yogi
+        from snippets.optim import Adam, Yogi
 
         _RULES.update({Adam._second_moment: "adam", Yogi._second_moment: "yogi"})
     return _RULES.get(type(optimizer)._second_moment)
@@ -109,15 +109,15 @@ def _choose(rule, impl, device, group):
     if impl == "c-kernel":
         if device.type != "cpu":
             raise RuntimeError(f"_impl='c-kernel' runs on CPU only, not on {device}")
-        if _yogi_kernel.load() is None:
-            raise RuntimeError(f"_impl='c-kernel' is unavailable: {_yogi_kernel.unavailable_reason()}")
+        if yogi_c.load() is None:
+            raise RuntimeError(f"_impl='c-kernel' is unavailable: {yogi_c.unavailable_reason()}")
         return _yogi_c_kernel
     pre_image_ok = group["betas"][1] > 0
     if impl == "torch-fused":
         if not pre_image_ok:
             raise RuntimeError("_impl='torch-fused' needs β2 > 0 for Yogi (it divides by β2)")
         return _yogi_torch_fused
-    if device.type == "cpu" and _yogi_kernel.load() is not None:
+    if device.type == "cpu" and yogi_c.load() is not None:
         return _yogi_c_kernel
     return _yogi_torch_fused if pre_image_ok else None
 
@@ -194,7 +194,7 @@ def _yogi_torch_fused(group, params, states, device, t):
 
 def _yogi_c_kernel(group, params, states, device, t):
     beta1, beta2 = group["betas"]
-    _yogi_kernel.yogi_step(
+    yogi_c.yogi_step(
         params,
         [p.grad for p in params],
         [s["exp_avg"] for s in states],

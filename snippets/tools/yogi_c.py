@@ -14,7 +14,7 @@ temp folder, keyed by the source, the compiler and the CPU, because it is built 
 is this user's and no one else can write to it (owner = the effective uid, no group/other write
 bit; created with mode 0o700); a folder that fails the check is skipped, and a cached library
 that fails it is built again. Building takes well under a second; it is logged on the
-``snippets._yogi_kernel`` logger. Without a working compiler (or OpenMP), :func:`load` returns
+``snippets.tools.yogi_c`` logger. Without a working compiler (or OpenMP), :func:`load` returns
 ``None`` with the reason in :func:`unavailable_reason`, logs a warning once, and ``optim.Yogi``
 falls back to torch's fused Adam kernel (slower on CPU). Set ``SNIPPETS_NO_CKERNEL=1`` to never
 build it.

@@ -1,4 +1,4 @@
-"""Time one optimizer step: ``python -m snippets.benchmark [--device cpu|cuda] [--json PATH]``.
+"""Time one optimizer step: ``python -m snippets.tools.benchmark [--device cpu|cuda] [--json PATH]``.
 
 Optimizers: ``snippets.optim.Yogi`` and ``Adam``, ``torch.optim.Adam`` in its three
 implementations (for-loop, foreach, fused) and pytorch-optimizer's ``Yogi``, a peer. Sizes: 6
@@ -27,8 +27,8 @@ import time
 
 import torch
 
-from . import _yogi_kernel
-from .optim import Adam, Yogi
+from . import yogi_c
+from snippets.optim import Adam, Yogi
 
 BASELINE = "torch Adam (fused)"
 BYTES_PER_PARAM = 28
@@ -75,7 +75,7 @@ def optimizers(device="cpu", paths=False):
         table[PEER] = lambda ps: pytorch_optimizer.Yogi(ps)
     if paths:
         impls = ["reference", "torch-fused"]
-        if device == "cpu" and _yogi_kernel.load() is not None:
+        if device == "cpu" and yogi_c.load() is not None:
             impls.append("c-kernel")
         for impl in impls:
             table[f"snippets Yogi [{impl}]"] = _forced(Yogi, impl)
@@ -118,7 +118,7 @@ def _device_name(device):
 
 def _yogi_path(device):
     """The path ``Yogi`` picks by itself for float32 tensors on ``device``."""
-    if device == "cpu" and _yogi_kernel.load() is not None:
+    if device == "cpu" and yogi_c.load() is not None:
         return "c-kernel"
     return "torch-fused"
 
@@ -304,7 +304,7 @@ def _open_beside(path):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m snippets.benchmark", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m snippets.tools.benchmark", description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--json", metavar="PATH", help="also write the numbers to PATH as JSON")
     parser.add_argument("--sizes", nargs="+", type=_size, metavar="N",

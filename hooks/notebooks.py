@@ -1,7 +1,5 @@
-"""MkDocs hook: the joints between the plugins that the site frame needs.
+"""MkDocs hook: notebook pages, executed by this build.
 
-* MathJax (from the npm package) is copied into the built site, fonts included, so that no
-  request leaves the site's own host.
 * Notebook pages survive mkdocs-static-i18n: that plugin rebuilds the file list after
   mkdocs-jupyter has marked the notebooks as pages, and would otherwise publish them as raw
   copies of their ``.py`` source. We re-mark them after it, give them the URL a page gets, and
@@ -18,8 +16,6 @@ from __future__ import annotations
 import hashlib
 import os
 import posixpath
-import re
-import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
@@ -34,11 +30,6 @@ from mkdocs.structure.files import Files
 from mkdocs_jupyter.plugin import NotebookFile
 
 ROOT = Path(__file__).resolve().parents[1]
-MATHJAX = ROOT / "node_modules" / "mathjax"
-MATHJAX_FONT = ROOT / "node_modules" / "@mathjax" / "mathjax-newcm-font"
-# The loader, the core and the components mathjax-config.js loads (with what they load on demand).
-MATHJAX_PARTS = ("startup.js", "core.js", "a11y", "input", "output", "ui")
-MATHJAX_DEST = PurePosixPath("assets/mathjax")
 
 
 def _i18n(config):
@@ -50,11 +41,6 @@ def _jupyter(config):
 
 
 def on_config(config):
-    if not (MATHJAX / "startup.js").is_file() or not MATHJAX_FONT.is_dir():
-        raise PluginError(
-            f"MathJax is missing from {MATHJAX.parent}: run `npm ci` in {ROOT} first "
-            "(package-lock.json pins the mathjax package the site serves)."
-        )
     # Kernels that execute the notebooks inherit this environment.
     paths = [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
@@ -87,7 +73,7 @@ def on_startup(command, dirty):
 def _notebook_key(path: str) -> str:
     """What a notebook's outputs depend on: its source, the code it can import, the device."""
     h = hashlib.sha256(Path(path).read_bytes())
-    for module in sorted((ROOT / "snippets").glob("*.py")):
+    for module in sorted((ROOT / "snippets").rglob("*.py")):
         h.update(module.name.encode() + module.read_bytes())
     h.update(os.environ.get("ADAM_YOGI_DEVICE", "").encode() + os.environ.get("ADAM_YOGI_DATA_DIR", "").encode())
     return h.hexdigest()[:16]
@@ -206,111 +192,14 @@ def on_files(files: Files, config):
     return files
 
 
-def on_page_context(context, page, config, nav):
-    """Language switcher links are the counterpart page's site-relative URL, on every page.
-
-    i18n leaves the homepage with root-absolute links ("/", "/en/"), which break when the site
-    is opened from a folder or served under a path; Material makes site-relative URLs relative
-    to the page, so these work wherever the site is.
-    """
-    alternates = getattr(page.file, "alternates", {})
-    # i18n sets `config.extra.alternate` as an attribute, which is what the template reads.
-    for alternate in getattr(config.extra, "alternate", None) or []:
-        if alternate["lang"] in alternates:
-            alternate["link"] = alternates[alternate["lang"]].url
-    return context
-
-
 DOWNLOAD_LABEL = {"zh": "下载本笔记本（.ipynb）", "en": "Download this notebook (.ipynb)"}
-# nbconvert's page template adds an empty MathJax 2 <script src="">, its inline configuration,
-# and a Mermaid loader that imports from cdnjs. The site's own MathJax typesets notebook cells.
-NBCONVERT_SCRIPTS = re.compile(
-    r'<script src="">\s*</script>'
-    r'|<script type="text/x-mathjax-config">.*?</script>'
-    r'|<script type="module">(?:(?!</script>).)*?mermaid.*?</script>',
-    re.DOTALL,
-)
-
-
-STYLE_BLOCK = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.S)
-CSS_CLASS = re.compile(r"\.(-?[_a-zA-Z][_a-zA-Z0-9-]*)")
-HTML_CLASSES = re.compile(r'class="([^"]*)"')
-NOT_PSEUDO = re.compile(r":not\([^()]*\)")
-ICON_VARIABLE = re.compile(r"--jp-icon[\w-]*:\s*url\([^)]*\);?")
-
-
-def _css_rules(css: str):
-    """Top-level (prelude, {body}) pairs of a style sheet; nested blocks stay whole."""
-    depth, start, prelude = 0, 0, 0
-    for i, char in enumerate(css):
-        if char == "{":
-            if depth == 0:
-                prelude = i
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth == 0:
-                yield css[start:prelude].strip(), css[prelude : i + 1]
-                start = i + 1
-    if depth != 0 or css[start:].strip():
-        raise PluginError("unbalanced CSS in a notebook page; update _prune_css in hooks/site.py")
-
-
-def _selectors(prelude: str):
-    """A selector list split at its top-level commas (not those inside :is(), :not(), …)."""
-    depth, start = 0, 0
-    for i, char in enumerate(prelude):
-        depth += (char == "(") - (char == ")")
-        if char == "," and depth == 0:
-            yield prelude[start:i]
-            start = i + 1
-    yield prelude[start:]
-
-
-def _prune_css(css: str, used: set) -> str:
-    """Keep the rules that can match the page: every class in a selector is one the page uses.
-
-    mkdocs-jupyter inlines all of JupyterLab's CSS (about 0.6 MB, with base64 icons) into every
-    notebook page; a static page uses a few dozen of its classes (no script adds any)."""
-    kept = []
-    for prelude, body in _css_rules(css):
-        while prelude.startswith("@") and ";" in prelude:  # @charset …; before a rule: its own
-            statement, prelude = prelude.split(";", 1)
-            kept.append(statement + ";")
-            prelude = prelude.strip()
-        if prelude.startswith(("@media", "@supports")):
-            inner = _prune_css(body[1:-1], used)
-            if inner:
-                kept.append(f"{prelude}{{{inner}}}")
-        elif prelude.startswith("@"):
-            kept.append(prelude + body)
-        else:
-            # A class inside :not() that the page never uses makes the rule match, not fail.
-            needed = lambda sel: set(CSS_CLASS.findall(NOT_PSEUDO.sub("", sel)))  # noqa: E731
-            selectors = [sel for sel in _selectors(prelude) if needed(sel) <= used]
-            if selectors:
-                kept.append(",".join(selectors) + ICON_VARIABLE.sub("", body))
-    return "".join(kept)
 
 
 def on_page_content(html, page, config, files):
-    """Notebook pages: drop nbconvert's CDN scripts and unused CSS; start with the download link."""
+    """Notebook pages start with the link to their .ipynb download."""
     if isinstance(page.file, NotebookFile):
-        used = {name for names in HTML_CLASSES.findall(html) for name in names.split()} | {"jupyter-wrapper"}
-        html = STYLE_BLOCK.sub(
-            lambda m: m.group(1) + _prune_css(m.group(2), used) + m.group(3)
-            if ".jupyter-wrapper" in m.group(2) else m.group(0),  # JupyterLab's sheets only
-            html,
-        )
-        html, removed = NBCONVERT_SCRIPTS.subn("", html)
-        if removed != 3:
-            raise PluginError(
-                f"{page.file.src_uri}: expected nbconvert's 3 CDN scripts, found {removed}; "
-                "the mkdocs-jupyter template changed, update NBCONVERT_SCRIPTS in hooks/site.py"
-            )
-        name = _ipynb_name(page)
         label = DOWNLOAD_LABEL[_i18n(config).current_language]
-        html = f'<p class="notebook-download"><a href="{name}" download>{label}</a></p>\n' + html
+        html = f'<p class="notebook-download"><a href="{_ipynb_name(page)}" download>{label}</a></p>\n' + html
     return html
 
 
@@ -328,26 +217,3 @@ def on_post_page(output, page, config):
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(notebook, target)
     return output
-
-
-def on_post_build(config):
-    """Copy MathJax and its font into the site (every language shares /assets/)."""
-    site = Path(config.site_dir)
-    dest = site / MATHJAX_DEST
-    for part in MATHJAX_PARTS:
-        src = MATHJAX / part
-        target = dest / part
-        if src.is_dir():
-            shutil.copytree(src, target, dirs_exist_ok=True)
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, target)
-    # The loader looks for the font under [mathjax]/fonts (set in mathjax-config.js).
-    font_dest = dest / "fonts" / MATHJAX_FONT.name
-    for part in ("chtml", "chtml.js", "package.json"):
-        src = MATHJAX_FONT / part
-        if src.is_dir():
-            shutil.copytree(src, font_dest / part, dirs_exist_ok=True)
-        elif src.is_file():
-            font_dest.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, font_dest / part)
