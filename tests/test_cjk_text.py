@@ -132,6 +132,6 @@ def test_no_chinese_line_break_is_shown_as_a_space(built_site, rel):
     html = built_html(built_site, rel, "zh").read_text(encoding="utf-8")
     blocks = _prose_blocks(html)
     chinese = sum(len(re.findall(f"[{HAN}]", block)) for block in blocks)
-    assert chinese > 100, f"zh/{rel}: found only {chinese} Chinese characters in the article"
+    assert chinese > 50, f"zh/{rel}: found only {chinese} Chinese characters in the article"
     found = [m.group(0) for block in blocks for m in SPACED_BREAK.finditer(block)]
     assert found == [], f"zh/{rel}: {len(found)} line breaks shown as spaces, e.g. {found[:5]}"
