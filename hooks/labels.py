@@ -11,7 +11,7 @@ TEXT = {
                   "WenQuanYi Micro Hei", "DejaVu Sans", "sans-serif"],
         "epoch": "迭代周期",
         "loss": "损失",
-        "step": "步数 t",
+        "step": "时间步 t",
         "scratch_adam": "Adam（从零开始实现）",
         "scratch_yogi": "Yogi（从零开始实现）",
         "torch_adam": "torch.optim.Adam",

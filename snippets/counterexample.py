@@ -82,7 +82,7 @@ def play(method, C=3.0, steps=3000, lr=0.5, x0=0.0, eps=1e-8):
             s = s + (1 - beta2) * sign(g * g - s) * g * g  # s_t = s_{t−1} + (1−β2)·sign(g_t² − s_{t−1})·g_t²
         else:
             s = beta2 * s + (1 - beta2) * g * g  # s_t = β2·s_{t−1} + (1−β2)·g_t²
-        s_max = max(s_max, s)  # AMSGrad: ŝ_t = max(ŝ_{t−1}, s_t)
+        s_max = max(s_max, s)  # AMSGrad: s_t^max = max(s_{t−1}^max, s_t)
         denominator = s_max if method == "amsgrad" else s
         alpha_t = lr / math.sqrt(t)  # α_t = α/√t
         x = x - alpha_t * g / (math.sqrt(denominator) + eps)  # x_{t+1} = x_t − α_t·g_t/(√s_t + ε)

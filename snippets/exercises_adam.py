@@ -1,17 +1,22 @@
-"""Runnable solutions of the Adam chapter's exercises (docs/*/adam.md, section "Exercises").
+"""Runnable solutions of the Adam chapter's exercises (docs/*/adam.md).
 
-Each section below is shown on the page and runs on its own when copied into a file at the
-repository root: its imports are inside it, and it needs only torch (and this repository's
-``snippets`` package for the training harness). The tests in tests/test_exercises_adam.py check
-the properties the solutions claim, not just that they run.
+Each section below is shown on the page and runs on its own when copied into
+a file at the repository root: its imports are inside it, and it needs only
+torch (and this repository's ``snippets`` package for the training harness).
+tests/test_exercises_adam.py checks the properties the solutions claim, not
+just that they run.
 
-1. ``lr-sweep``: the from-scratch Adam on the airfoil data for several learning rates η; the
-   loss after the first 200 examples, and the mean and spread of the loss over the last epoch.
-2. ``no-bias-correction``: three estimates of a moment — zero start with bias correction, start
-   at the first value, and a weight α_t = (1−β)/(1−βᵗ) — of which the last needs no correction
-   and equals the bias-corrected one at every step.
-3. ``lr-decay``: the same Adam with η constant and with η_t = η0/√t; the decayed run ends with a
-   smaller loss and much less noise.
+1. ``lr-sweep``: the from-scratch Adam on the airfoil data for several
+   learning rates η; the loss after the first 200 examples, and over the last
+   epoch its mean, its spread (std) and its jitter: the spread left once a
+   straight-line trend is taken out. A loss that is still falling has a large
+   spread and almost no jitter.
+2. ``no-bias-correction``: three estimates of a moment — zero start with bias
+   correction, start at the first value, and a weight α_t = (1−β)/(1−βᵗ) — of
+   which the last needs no correction and equals the bias-corrected one at
+   every step.
+3. ``lr-decay``: the same Adam with η constant and with η_t = η0/√t; the
+   decayed run ends with a smaller loss and much less noise.
 """
 
 # --8<-- [start:lr-sweep]
@@ -22,20 +27,32 @@ from snippets.data import load_airfoil
 
 
 def lr_sweep(lrs=(0.001, 0.01, 0.03, 0.1, 0.3), num_epochs=4, data=None):
-    """Train the from-scratch Adam once per learning rate η (minibatch 10, same seed).
+    """Train the from-scratch Adam once per learning rate η (minibatch 10).
 
-    Returns {η: {"first": the loss after the first 200 examples,
-                 "mean", "std": of the full-data loss recorded during the last epoch}}.
+    Returns {η: {"first": the loss after the first 200 examples, and of the
+    full-data losses recorded during the last epoch "mean", "std" and "jitter"
+    (the std about their straight-line trend)}}.
     """
     data = load_airfoil(allow_synthetic=True) if data is None else data
     results = {}
     for lr in lrs:
         states = scratch.init_adam_states(data.features.shape[1])  # v = s = 0
-        run = train.train_scratch(scratch.adam, states, {"lr": lr, "t": 1}, data, num_epochs=num_epochs)
-        last = [loss for epoch, loss in zip(run.epochs, run.losses) if epoch > num_epochs - 1]
-        results[lr] = {"first": run.losses[0], "mean": statistics.mean(last), "std": statistics.pstdev(last)}
-        print(f"η = {lr:<6} first {run.losses[0]:.4f}   last epoch: mean {results[lr]['mean']:.4f}, "
-              f"std {results[lr]['std']:.4f}")
+        run = train.train_scratch(scratch.adam, states, {"lr": lr, "t": 1},
+                                  data, num_epochs=num_epochs)
+        last = [(epoch, loss) for epoch, loss in zip(run.epochs, run.losses)
+                if epoch > num_epochs - 1]
+        epochs, losses = zip(*last)
+        slope, intercept = statistics.linear_regression(epochs, losses)
+        residuals = [loss - (slope * epoch + intercept)  # loss − trend
+                     for epoch, loss in last]
+        results[lr] = {"first": run.losses[0],
+                       "mean": statistics.mean(losses),
+                       "std": statistics.pstdev(losses),
+                       "jitter": statistics.pstdev(residuals)}
+        r = results[lr]
+        print(f"η = {lr:<6} first {r['first']:.4f}   last epoch: "
+              f"mean {r['mean']:.4f}, std {r['std']:.4f}, "
+              f"jitter {r['jitter']:.4f}")
     return results
 # --8<-- [end:lr-sweep]
 
@@ -45,12 +62,12 @@ import torch
 
 
 def moment_estimates_three_ways(x, beta):
-    """Three running estimates of E[x] for streams x of shape (streams, T), one column per step t.
+    """Three running estimates of E[x] for streams x (streams, T), per step t.
 
-    x = g with β = β1 gives the first moment v; x = g² with β = β2 gives the second moment s.
-    zero_start:  v_0 = 0, v_t = β·v_{t−1} + (1−β)·x_t, then the correction v̂_t = v_t/(1−βᵗ)
+    x = g with β = β1 gives the first moment v; x = g² with β = β2 gives s.
+    zero_start:  v_0 = 0, v_t = β·v_{t−1} + (1−β)·x_t, then v̂_t = v_t/(1−βᵗ)
     first_value: u_1 = x_1, u_t = β·u_{t−1} + (1−β)·x_t, no correction
-    weighted:    w_t = w_{t−1} + α_t·(x_t − w_{t−1}), α_t = (1−β)/(1−βᵗ), no correction
+    weighted:    w_t = w_{t−1} + α_t·(x_t − w_{t−1}), α_t = (1−β)/(1−βᵗ)
     """
     zero_start, first_value, weighted = [], [], []
     v = torch.zeros(x.shape[0], dtype=x.dtype)  # v_0 = 0
@@ -63,24 +80,29 @@ def moment_estimates_three_ways(x, beta):
         if t > 1:
             u = beta * u + (1 - beta) * x_t  # u_t = β·u_{t−1} + (1−β)·x_t
         first_value.append(u)
-        alpha = (1 - beta) / (1 - beta**t)  # α_t: 1 at t = 1, about 1/t while βᵗ ≈ 1 − t(1−β), then → 1−β
+        # α_t: 1 at t = 1, about 1/t while βᵗ ≈ 1 − t(1−β), then → 1−β
+        alpha = (1 - beta) / (1 - beta**t)
         w = w + alpha * (x_t - w)  # w_t = w_{t−1} + α_t·(x_t − w_{t−1})
         weighted.append(w)
     return [torch.stack(e, dim=1) for e in (zero_start, first_value, weighted)]
 
 
 def compare(steps=100, streams=4000, seed=0):
-    """Gradients g ~ N(1, 1), so E[g] = 1 and E[g²] = 2; the three estimates of v and of s."""
+    """g ~ N(1, 1): E[g] = 1, E[g²] = 2; the three estimates of v and s."""
     generator = torch.Generator().manual_seed(seed)
-    g = 1 + torch.randn(streams, steps, generator=generator, dtype=torch.float64)
+    g = 1 + torch.randn(streams, steps, generator=generator,
+                        dtype=torch.float64)
     out = {}
     for name, x, beta in (("v", g, 0.9), ("s", g**2, 0.999)):
-        out[name] = zero_start, first_value, weighted = moment_estimates_three_ways(x, beta)
-        print(f"{name}: max |weighted − zero_start| = {(weighted - zero_start).abs().max():.1e}")
-        for t in sorted({1, min(10, steps), steps}):  # t = 1, 10, 100 with the defaults
+        out[name] = moment_estimates_three_ways(x, beta)
+        zero_start, first_value, weighted = out[name]
+        gap = (weighted - zero_start).abs().max()
+        print(f"{name}: max |weighted − zero_start| = {gap:.1e}")
+        for t in sorted({1, min(10, steps), steps}):  # t = 1, 10, 100
             c, f = zero_start[:, t - 1], first_value[:, t - 1]
-            print(f"  t = {t:3d}  mean over streams: corrected {c.mean():.3f}, first value {f.mean():.3f}"
-                  f"   std: corrected {c.std():.3f}, first value {f.std():.3f}")
+            print(f"  t = {t:3d}  mean: corrected {c.mean():.3f}, "
+                  f"first value {f.mean():.3f}   std: corrected "
+                  f"{c.std():.3f}, first value {f.std():.3f}")
     return out
 # --8<-- [end:no-bias-correction]
 
@@ -94,25 +116,30 @@ from snippets.data import load_airfoil
 
 
 def adam_with_decay(lr0):
-    """The from-scratch Adam with η_t = η0/√t (the schedule of Kingma & Ba's convergence analysis)."""
+    """The from-scratch Adam with η_t = η0/√t."""
 
     def trainer(params, states, hyperparams):
-        hyperparams["lr"] = lr0 / math.sqrt(hyperparams["t"])  # η_t = η0/√t, t counts minibatch steps
+        # η_t = η0/√t, t counts minibatch steps
+        hyperparams["lr"] = lr0 / math.sqrt(hyperparams["t"])
         scratch.adam(params, states, hyperparams)
 
     return trainer
 
 
 def constant_vs_decayed(lr0=0.1, num_epochs=4, data=None):
-    """Returns {"constant": (mean, std), "decayed": (mean, std)} of the loss over the last epoch."""
+    """{"constant": (mean, std), "decayed": (mean, std)} of the last epoch."""
     data = load_airfoil(allow_synthetic=True) if data is None else data
     results = {}
-    for name, trainer in (("constant", scratch.adam), ("decayed", adam_with_decay(lr0))):
+    for name, trainer in (("constant", scratch.adam),
+                          ("decayed", adam_with_decay(lr0))):
         states = scratch.init_adam_states(data.features.shape[1])
-        run = train.train_scratch(trainer, states, {"lr": lr0, "t": 1}, data, num_epochs=num_epochs)
-        last = [loss for epoch, loss in zip(run.epochs, run.losses) if epoch > num_epochs - 1]
+        run = train.train_scratch(trainer, states, {"lr": lr0, "t": 1},
+                                  data, num_epochs=num_epochs)
+        last = [loss for epoch, loss in zip(run.epochs, run.losses)
+                if epoch > num_epochs - 1]
         results[name] = (statistics.mean(last), statistics.pstdev(last))
-        print(f"{name:8s} η: last epoch mean loss {results[name][0]:.4f}, std {results[name][1]:.5f}")
+        print(f"{name:8s} η: last epoch mean loss {results[name][0]:.4f}, "
+              f"std {results[name][1]:.5f}")
     return results
 # --8<-- [end:lr-decay]
 

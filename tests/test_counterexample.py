@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+import torch
 
 from snippets.counterexample import METHODS, Trajectory, limiting_regret, run
 
@@ -165,3 +166,88 @@ def test_page_section_runs_on_its_own():
             namespace["play"](bad, 3.0, 10)
         with pytest.raises(ValueError, match=re.escape(message)):
             run(bad, steps=10)
+
+
+# --- what the convergence page adds about the paper ------------------------------------------
+
+
+def test_the_code_starts_at_0_with_eps_1e_8_and_neither_matters():
+    """The page: x₁ = 0 and ε = 1e-8 in the code; started at −1, 0 or +1, with ε = 0, 1e-8 or
+    1e-3, each method ends at the same point to within 0.005."""
+    import inspect
+
+    from snippets import counterexample, runs
+
+    defaults = inspect.signature(counterexample.play).parameters
+    assert defaults["x0"].default == 0.0 and defaults["eps"].default == 1e-8
+    assert set(inspect.signature(runs.counterexample).parameters) == {"C", "steps", "lr"}  # defaults pass through
+    for method in METHODS:
+        reference = run(method).xs[-1]
+        for x0 in (-1.0, 0.0, 1.0):
+            for eps in (0.0, 1e-8, 1e-3):
+                assert run(method, x0=x0, eps=eps).xs[-1] == pytest.approx(reference, abs=0.005), (method, x0, eps)
+    assert run("adam", x0=-1.0).xs[-1] > 0.99  # started at the optimum, Adam still leaves it
+
+
+def _gamma(method, C=3.0, steps=3000, lr=0.5):
+    """Γ_{t+1} = √s_{t+1}/α_{t+1} − √s_t/α_t (the denominator each method divides by), written
+    out again from the page's equations."""
+    beta2 = 1 / (1 + C**2)
+    s = s_max = 0.0
+    inverse_rates = []
+    for t in range(1, steps + 1):
+        g = C if t % 3 == 1 else -1.0
+        if method == "yogi":
+            s = s + (1 - beta2) * ((g * g > s) - (g * g < s)) * g * g
+        else:
+            s = beta2 * s + (1 - beta2) * g * g
+        s_max = max(s_max, s)
+        inverse_rates.append(math.sqrt(s_max if method == "amsgrad" else s) / (lr / math.sqrt(t)))
+    return [b - a for a, b in zip(inverse_rates, inverse_rates[1:])]
+
+
+def test_gamma_is_negative_for_adam_twice_a_period_and_never_for_amsgrad():
+    adam, amsgrad, yogi = (_gamma(m) for m in ("adam", "amsgrad", "yogi"))
+    assert sum(g < 0 for g in adam) / len(adam) == pytest.approx(2 / 3, abs=0.01)
+    assert min(amsgrad) >= 0
+    # Yogi's Γ_t is negative at most steps, yet Yogi reaches −1: Γ_t < 0 breaks the proof, not
+    # necessarily the method.
+    assert sum(g < 0 for g in yogi) / len(yogi) == pytest.approx(3 / 4, abs=0.03)  # "about three quarters"
+    assert run("yogi").xs[-1] < -0.98
+
+
+def _amsgrad_steps(make, gradients):
+    p = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    opt = make([p])
+    steps, last = [], 0.0
+    for g in gradients:
+        p.grad = torch.full_like(p, g)
+        opt.step()
+        steps.append(last - p.item())
+        last = p.item()
+    return steps
+
+
+def test_amsgrad_in_torch_divides_the_running_max_by_1_minus_beta2_t():
+    """The page's example: g₁ = 100, then g = 1 (β1 = 0, β2 = 0.999, η = 1, ε = 0). s^max stays
+    at s₁ = 10, yet torch's step grows from about 0.014 at t = 2 to about 0.32 by t = 5000,
+    because ŝ_t = s^max/(1 − β2ᵗ); the paper's AMSGrad (no correction) steps 1/√10 ≈ 0.316
+    from t = 2 on, and its first step is 1/√(1 − β2) ≈ 31.6 times torch's first step."""
+    from snippets.optim import Adam
+
+    beta2, gradients = 0.999, [100.0] + [1.0] * 4999
+    for make in (lambda p: torch.optim.Adam(p, lr=1.0, betas=(0.0, beta2), eps=0.0, amsgrad=True),
+                 lambda p: Adam(p, lr=1.0, betas=(0.0, beta2), eps=0.0, amsgrad=True)):
+        steps = _amsgrad_steps(make, gradients)
+        assert steps[1] == pytest.approx(math.sqrt(1 - beta2**2) / math.sqrt(10), rel=1e-9)
+        assert steps[1] == pytest.approx(0.014, abs=0.0005) and steps[-1] == pytest.approx(0.32, abs=0.01)
+        assert all(a < b for a, b in zip(steps[1:], steps[2:]))  # the effective rate keeps growing
+    # the paper's form, written out: s^max = max(s^max, s), step α·g/√s^max, no correction
+    s = s_max = 0.0
+    paper = []
+    for g in gradients:
+        s = beta2 * s + (1 - beta2) * g * g
+        s_max = max(s_max, s)
+        paper.append(g / math.sqrt(s_max))
+    assert paper[1] == pytest.approx(1 / math.sqrt(10), rel=1e-12) and paper[-1] == paper[1]
+    assert paper[0] / steps[0] == pytest.approx(1 / math.sqrt(1 - beta2), rel=1e-9)

@@ -44,11 +44,21 @@ def sweep(data):
     return ex.lr_sweep(lrs=(0.001, 0.01, 0.03, 0.1, 0.3), num_epochs=4, data=data)
 
 
-def test_larger_learning_rates_leave_a_noisier_final_loss(sweep):
+def test_the_jitter_grows_with_eta_at_every_step_of_the_sweep(sweep):
+    jitter = [sweep[lr]["jitter"] for lr in (0.001, 0.01, 0.03, 0.1, 0.3)]
+    assert all(a < b for a, b in zip(jitter, jitter[1:])), jitter
+    assert jitter[-1] > 20 * jitter[1], jitter  # "tens of times" that of η = 0.01
     spreads = [sweep[lr]["std"] for lr in (0.01, 0.03, 0.1, 0.3)]
-    assert all(a < b for a, b in zip(spreads, spreads[1:])), spreads
-    assert spreads[-1] > 10 * spreads[0], spreads  # the jitter grows with η, not by a little
-    assert sweep[0.01]["std"] == min(r["std"] for r in sweep.values())  # η = 0.01 is the steadiest
+    assert all(a < b for a, b in zip(spreads, spreads[1:])), spreads  # from η = 0.01 on, std too
+
+
+def test_at_eta_0_001_the_spread_is_the_trend_not_jitter(sweep):
+    """The page: η = 0.001 has a std several times that of η = 0.01 (0.0079 vs 0.0014 on the
+    airfoil data), because its loss is still falling; about the trend it barely moves."""
+    slow, best = sweep[0.001], sweep[0.01]
+    assert slow["std"] > 3 * best["std"], (slow, best)
+    assert slow["jitter"] < slow["std"] / 4, slow
+    assert slow["jitter"] == min(r["jitter"] for r in sweep.values())
 
 
 def test_too_small_and_too_large_learning_rates_both_end_higher(sweep):

@@ -90,12 +90,34 @@ def test_both_methods_see_the_same_stream_and_the_same_first_step():
     assert run["s_adam"][0] == pytest.approx(run["s_yogi"][0]) and run["x_adam"][1] == pytest.approx(run["x_yogi"][1])
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_a_minibatch_of_four_lets_adam_reach_the_optimum(seed):
+    """The Yogi page (Zaheer et al.'s result): averaging 4 draws per step is enough here."""
+    tail = 2000
+    one = ex.rare_gradient_problem(steps=20_000, seed=seed)
+    four = ex.rare_gradient_problem(steps=20_000, seed=seed, batch=4)
+    assert min(one["x_adam"][-tail:]) > 0.5  # one draw per step: Adam ends near +1
+    assert sum(four["x_adam"][-tail:]) / tail < -0.95  # four: near the optimum −1
+    assert sum(four["x_yogi"][-tail:]) / tail < -0.95
+    g = torch.tensor(four["g"], dtype=torch.float64)
+    assert abs(g.mean().item() - 0.5) < 0.1  # the same expected gradient δ = 0.5 ...
+    assert g.var().item() < 0.3 * torch.tensor(one["g"], dtype=torch.float64).var().item()  # ... 1/4 the variance
+
+
+def test_batch_1_is_the_one_draw_problem():
+    run = ex.rare_gradient_problem(steps=200, seed=4, batch=1)
+    assert set(run["g"]) == {20.0, -1.0}
+    four = ex.rare_gradient_problem(steps=200, seed=4, batch=4)
+    assert all(round(4 * g) == 4 * g for g in four["g"])  # means of 4 draws of C = 20 or −1
+    assert set(four["g"]) - {(20.0 * k - (4 - k)) / 4 for k in range(5)} == set()
+
+
 # --- exercise 2: learning rate and ε ------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def sweep():
-    return ex.yogi_lr_eps_sweep(lrs=(1e-3, 1e-2, 1.0), epss=(1e-8, 1e-3, 1e-1, 10.0))
+    return ex.yogi_lr_eps_sweep(lrs=(1e-3, 1e-2, 1e-1, 1.0), epss=(1e-8, 1e-3, 1e-1, 10.0))
 
 
 def test_a_tiny_learning_rate_cannot_travel_far_enough(sweep):
@@ -114,10 +136,28 @@ def test_a_large_learning_rate_keeps_jittering(sweep):
     assert late_spread(1.0) > 10 * late_spread(1e-2)  # normalized steps of size ~η never settle down
 
 
-def test_eps_far_below_sqrt_s_hat_changes_nothing(sweep):
-    for lr in (1e-2, 1.0):
-        assert sweep[(lr, 1e-8)] == pytest.approx(sweep[(lr, 1e-3)], rel=0.02)
-    assert sweep[(1e-2, 1e-1)] == pytest.approx(sweep[(1e-2, 1e-3)], rel=0.02)
+def test_eps_below_sqrt_s_hat_changes_little_while_the_iterate_settles(sweep):
+    """The page: for η ≤ 0.1, ε = 1e-8, 1e-3 and 1e-1 end within 3% of each other."""
+    for lr in (1e-3, 1e-2, 1e-1):
+        for eps in (1e-3, 1e-1):
+            assert sweep[(lr, eps)] == pytest.approx(sweep[(lr, 1e-8)], rel=0.03), (lr, eps)
+    assert sweep[(1e-2, 1e-1)] == pytest.approx(sweep[(1e-2, 1e-8)], rel=1e-3)  # "the same at 0.01"
+
+
+def test_at_eta_1_the_final_loss_depends_on_eps_already_at_0_1(sweep):
+    """The counter-case the page quotes (0.202, 0.203, 0.268): the iterate keeps jumping,
+    the last loss is one sample of a wide spread, and ε = 0.1 ends elsewhere."""
+    for eps, quoted in ((1e-8, 0.202), (1e-3, 0.203), (1e-1, 0.268)):
+        assert sweep[(1.0, eps)] == pytest.approx(quoted, abs=0.005), eps
+    assert sweep[(1.0, 1e-3)] == pytest.approx(sweep[(1.0, 1e-8)], rel=0.01)
+    assert sweep[(1.0, 1e-1)] > 1.2 * sweep[(1.0, 1e-8)]
+    late = {eps: ex.train_yogi(lr=1.0, eps=eps)[0][15:] for eps in (1e-8, 1e-1)}  # steps 800..1500
+    assert min(late[1e-8]) == pytest.approx(0.2, abs=0.05)  # "between about 0.2 and 1.7"
+    assert max(late[1e-8]) == pytest.approx(1.7, abs=0.2)
+    assert max(late[1e-1]) > 4 * min(late[1e-1])
+    # averaged over the second half, the larger ε even lowers the loss a little: it damps the jumps
+    mean = {eps: sum(losses) / len(losses) for eps, losses in late.items()}
+    assert mean[1e-1] < mean[1e-8]
 
 
 def test_eps_far_above_sqrt_s_hat_turns_yogi_into_momentum_sgd_with_rate_lr_over_eps(sweep):
