@@ -582,3 +582,17 @@ def test_cuda_refuses_cpu_step_tensors_when_capturable():
 def test_cuda_cpu_step_tensors_are_read_on_the_host():
     """CPU step tensors with CUDA parameters: read here, one launch per distinct count."""
     check_counts_2_1_1("cuda", "cpu", launches=2)
+
+
+@CUDA
+def test_cuda_step_on_another_stream_after_the_upload():
+    """A table uploaded on one stream, used on another: the step waits for the upload."""
+    params, grads = data(steps=2)
+    run = Run(params, torch.float32, "cuda")
+    yogi_triton.clear_cache()
+    side = torch.cuda.Stream()
+    with torch.cuda.stream(side):
+        run.step(grads[0], 1, **HYPER)  # the table is uploaded on the side stream
+    run.step(grads[1], 2, **HYPER)  # and used on the default one
+    torch.cuda.synchronize()
+    assert_matches(run.state(), reference(params, grads, dtype=torch.float32, **HYPER), torch.float32)

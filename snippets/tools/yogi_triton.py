@@ -29,7 +29,12 @@ Many tensors, one launch: the tensors' pointers and sizes go into a device-side 
 row per tensor), and a second table maps each program to (tensor, block). Both are cached,
 keyed by their content (every pointer and size), so a step whose tensors are the ones of an
 earlier step uploads nothing; any change (another list, a gradient in new memory, ``p.data``
-replaced) makes a new table. The last :data:`CACHE_SIZE` tables are kept.
+replaced) makes a new table. The last :data:`CACHE_SIZE` tables are kept. A table is uploaded
+from pinned memory on the current CUDA stream, without waiting; a step on another stream
+first waits for that upload. Inside a CUDA graph capture a new table cannot be uploaded (the
+graph would replay a copy from freed host memory), so a capture whose tensors have no table
+yet is refused: run one step with them first. The same tensor twice in one list is not
+checked for (as in torch's fused Adam): its blocks would race.
 
 Steps (``state_steps``): either one int t ≥ 1, the step count *after* this step, counted by the
 caller for every tensor (the layout of ``snippets.optim``: ``state["step"]`` an int); or, as in
@@ -361,10 +366,20 @@ def yogi_step(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps
 class _Table:
     """A cached device copy of one tensor list's pointer table and its program → (tensor, block) map."""
 
-    __slots__ = ("rows", "blocks", "nblocks", "aligned")
+    __slots__ = ("rows", "blocks", "nblocks", "aligned", "stream")
 
-    def __init__(self, rows, blocks, nblocks, aligned):
+    def __init__(self, rows, blocks, nblocks, aligned, stream):
         self.rows, self.blocks, self.nblocks, self.aligned = rows, blocks, nblocks, aligned
+        self.stream = stream  # the CUDA stream the upload was queued on (None on CPU)
+
+    def ready(self, device):
+        """Make the current CUDA stream wait for the upload if it was queued on another one."""
+        if self.stream is None or torch.cuda.is_current_stream_capturing():
+            return  # CPU; or capturing, which starts only after the device is synchronized
+        current = torch.cuda.current_stream(device)
+        if current != self.stream:
+            current.wait_stream(self.stream)
+            self.stream = current
 
 
 def _table(device, block, columns, numels, step_column):
@@ -394,10 +409,12 @@ def _table(device, block, columns, numels, step_column):
     block_index = torch.arange(nblocks) - torch.repeat_interleave(first, counts)
     blocks = torch.stack([tensor_index, block_index], 1).to(torch.int32)
     aligned = all(ptr % 16 == 0 for column in columns for ptr in column)
-    if device.type == "cuda":
+    stream = None
+    if device.type == "cuda":  # queued on the current stream, from pinned memory: no host wait
         rows = rows.pin_memory().to(device, non_blocking=True)
         blocks = blocks.pin_memory().to(device, non_blocking=True)
-    entry = _Table(rows, blocks, nblocks, aligned)
+        stream = torch.cuda.current_stream(device)
+    entry = _Table(rows, blocks, nblocks, aligned, stream)
     with _lock:
         _stats["table_uploads"] += 1
         _tables[key] = entry
@@ -414,6 +431,7 @@ def _increment(steps):
 def _launch(dtype, table, host_t, config, device, step_dtype=None):
     if table.nblocks == 0:  # only empty tensors: nothing to update (their steps were counted)
         return
+    table.ready(device)
     module = _kernel(interpret=device.type == "cpu")
     tl = module.tl
     lr, beta1, beta2 = config["lr"], config["beta1"], config["beta2"]
