@@ -1,0 +1,25 @@
+// One entry point for every run the playground draws: run({problem, method, ...}) →
+// the arrays of one method, or {adam, amsgrad, yogi} when no method is given.
+import * as check from "./check.js";
+import { counterexample } from "./counterexample.js";
+import { rosenbrock } from "./rosenbrock.js";
+import { spikes } from "./spikes.js";
+
+export const PROBLEMS = ["spikes", "counterexample", "rosenbrock"];
+
+/** `stream` is the spike data ({g, spikes}); only the spikes problem needs it. */
+export function run(options, stream) {
+  if (options === null || typeof options !== "object") throw new TypeError(`Invalid options: ${options} (an object)`);
+  const { problem, method, ...rest } = options;
+  if (!PROBLEMS.includes(problem)) {
+    throw new RangeError(`Invalid problem: ${JSON.stringify(problem)} (expected one of ${PROBLEMS.join(", ")})`);
+  }
+  if (problem === "spikes" && !stream) throw new Error("The spike stream is not loaded yet (await playground.ready)");
+  const one = (m) => {
+    if (problem === "spikes") return spikes(m, stream, rest);
+    if (problem === "counterexample") return counterexample(m, rest);
+    return rosenbrock(m, rest);
+  };
+  if (method !== undefined) return one(check.method(method));
+  return Object.fromEntries(check.METHODS.map((m) => [m, one(m)]));
+}
