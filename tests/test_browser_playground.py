@@ -3,6 +3,8 @@ the build-time figure that stays in place; window.playground.run returns the num
 snippets/counterexample.py; the preset marked as the figure above draws the page's own run; the
 controls are labelled and work from the keyboard; both color schemes and a 390 px wide screen.
 """
+import re
+from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
@@ -36,6 +38,30 @@ def _open(browser, server, lang, rel, scheme="light", width=1280):
     return visit, page
 
 
+STYLESHEET = Path(__file__).resolve().parents[1] / "docs" / "assets" / "stylesheets" / "playground.css"
+ADAM_COLOR = dict(zip(("light", "dark"), re.findall(r"--pg-adam: (#[0-9a-f]+);", STYLESHEET.read_text())))
+
+PAINTED = """() => [...document.querySelectorAll('.pg-chart:not([hidden]) canvas')].map(c => {
+  const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let painted = 0;
+  for (let i = 3; i < data.length; i += 4) painted += data[i] > 0;
+  return painted > 0.01 * c.width * c.height;
+})"""
+# How many pixels of a canvas are close to a CSS color (the method's line color, say).
+PIXELS_OF = """([selector, color]) => {
+  const probe = document.createElement('canvas').getContext('2d');
+  probe.fillStyle = color;
+  probe.fillRect(0, 0, 1, 1);
+  const [r, g, b] = probe.getImageData(0, 0, 1, 1).data;
+  const c = document.querySelectorAll('.pg-chart canvas')[selector];
+  const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let n = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    n += Math.abs(data[i] - r) < 24 && Math.abs(data[i + 1] - g) < 24 && Math.abs(data[i + 2] - b) < 24 && data[i + 3] > 200;
+  }
+  return n;
+}"""
+
 CONTROLS = """() => [...document.querySelectorAll('.pg-widget input, .pg-widget select, .pg-widget button')]
   .filter(el => el.offsetParent !== null)
   .map(el => ({id: el.id, tag: el.tagName, name: (el.labels && el.labels.length ? el.labels[0].textContent
@@ -50,7 +76,7 @@ def test_the_widget_sits_beside_the_figure_with_labelled_controls(browser, serve
         assert page.locator(f'.playground[data-playground="{problem}"]').is_visible()
         figure = page.locator(f'img[src$="figures/{"spikes" if problem == "spikes" else "counterexample"}.svg"]')
         assert figure.is_visible()  # the build-time figure stays where it was
-        assert page.locator(".pg-chart:not([hidden]) svg").count() == charts
+        assert page.evaluate(PAINTED) == [True] * charts  # every chart shown has been drawn
         controls = page.evaluate(CONTROLS)
         assert len(controls) >= 10 and all(c["name"] for c in controls), controls
         pressed = page.eval_on_selector_all('[aria-pressed="true"]', "els => els.map(e => e.dataset.preset)")
@@ -108,12 +134,13 @@ def test_keyboard_moves_a_slider_and_presses_a_preset(browser, server):
         page.wait_for_timeout(100)  # one animation frame draws the new C
         drawn = page.evaluate("playground.drawn()")
         assert drawn["yogi"]["xs"] == counterexample.run("yogi", C=2.3).xs
-        assert "Yogi: x_T = +0.995" in page.inner_text(".pg-summary")  # Yogi drifts to +1 as well
+        # the summary (a live region) follows once the keys stop: Yogi drifts to +1 as well
+        page.wait_for_function("document.querySelector('.pg-summary').textContent.includes('Yogi: x_T = +0.995')")
         page.focus('[data-preset="rosenbrock-0.99"]')
         page.keyboard.press("Enter")
         assert page.get_attribute('[data-preset="rosenbrock-0.99"]', "aria-pressed") == "true"
         assert page.input_value("#pg-problem") == "rosenbrock"
-        assert page.locator(".pg-contour").count() == 1
+        assert page.evaluate(PAINTED) == [True] * 4
         page.select_option("#pg-coordinate", "1")
         page.wait_for_timeout(100)
         assert visit.console_errors() == []
@@ -167,6 +194,17 @@ def test_both_schemes_and_a_narrow_screen(browser, server, lang, scheme):
             assert widths[0] <= widths[1], f"{problem}: the page scrolls sideways at 390 px: {widths}"
             box = page.locator(".pg-widget").bounding_box()
             assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+            page.wait_for_timeout(50)
+            assert page.evaluate(PAINTED) == [True] * (3 if problem == "spikes" else 4)
+            # the lines are drawn in this scheme's colors (playground.css), e.g. Adam's on chart 2
+            adam = page.evaluate("getComputedStyle(document.querySelector('.playground')).getPropertyValue('--pg-adam')")
+            assert adam.strip() == ADAM_COLOR[scheme]
+            assert page.evaluate(PIXELS_OF, [1, adam]) > 50, problem
+        if scheme == "light":  # Material's scheme toggle flips this attribute: the charts follow
+            page.evaluate("document.body.setAttribute('data-md-color-scheme', 'slate')")
+            page.wait_for_timeout(100)
+            assert page.evaluate(PIXELS_OF, [1, ADAM_COLOR["dark"]]) > 50
+            page.evaluate("document.body.setAttribute('data-md-color-scheme', 'default')")
         low = [(text, r) for text, r in page.evaluate(CONTRAST) if r < 4.5]
         assert low == [], f"text below 4.5:1 contrast in the {scheme} scheme: {low}"
         assert visit.console_errors() == []

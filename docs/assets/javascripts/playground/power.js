@@ -30,3 +30,19 @@ export function power(beta, t) {
   }
   return result[0] + result[1];
 }
+
+const TABLES = new Map(); // β → [β¹, β², …], grown as longer runs ask for more
+
+/** β^t from a table kept per β, so that a run asks `power` once per step and β, not per coordinate
+ * and method. */
+export function powerTable(beta, steps) {
+  let table = TABLES.get(beta);
+  if (!table || table.length < steps) {
+    const longer = new Float64Array(Math.max(steps, 2 * (table ? table.length : 0)));
+    if (table) longer.set(table);
+    for (let t = table ? table.length + 1 : 1; t <= longer.length; t++) longer[t - 1] = power(beta, t);
+    if (TABLES.size > 32) TABLES.clear(); // a slider visits a few dozen values at most
+    TABLES.set(beta, table = longer);
+  }
+  return table;
+}

@@ -1,15 +1,17 @@
 // The playground on a page: controls, presets and charts in the block the page marks with
 // data-playground, drawn from run.js. No framework: the DOM is built once, and every redraw
-// recomputes the three runs and rewrites the charts' SVG.
-import { BOX, contourPath, lineChart, planeAxes, trajectoryPath } from "./chart.js";
+// recomputes the three runs and repaints the charts' canvases.
+import { Chart, contourSegments, readStyle } from "./canvas.js";
 import { METHODS } from "./check.js";
 import { loss as rosenbrockLoss } from "./rosenbrock.js";
 import { PROBLEMS, run } from "./run.js";
 import { CONTROLS, PAGE_FIGURE, PRESETS, indexOf } from "./settings.js";
 import { NAMES, text } from "./text.js";
 
-const PLANE = { width: 340, height: 322, left: 44, right: 8, top: 8, bottom: 26 };
+import { BOX, PLANE } from "./scales.js";
+
 const PLANE_DOMAIN = [[-2, 2], [-1, 3]];
+const SUMMARY_DELAY = 250; // ms
 const LAST = 30; // steps of the counterexample's s_t and step charts
 const LEVELS = [0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000, 3000];
 
@@ -47,16 +49,32 @@ export class Playground {
     this.coordinate = 0;
     this.preset = null;
     this.pending = 0;
-    this.contour = null; // the contour lines, drawn once
+    this.contour = null; // the contour lines, computed once
+    this.buffers = new Map(); // the runs' arrays, refilled by every redraw
     this.build();
+    this.style = readStyle(this.root);
+    // The colors follow the color scheme (Material sets data-md-color-scheme on <body>).
+    new MutationObserver(() => { this.style = readStyle(this.root); this.schedule(); })
+      .observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] });
+    // Each canvas learns its CSS width here, so that drawing never asks for layout.
+    this.resize = new ResizeObserver((entries) => {
+      for (const entry of entries) {
+        const slot = this.charts.find((c) => c.canvas === entry.target);
+        if (slot && Math.abs(slot.chart.width - entry.contentRect.width) > 0.5) {
+          slot.chart.width = entry.contentRect.width;
+          this.schedule();
+        }
+      }
+    });
+    for (const slot of this.charts) this.resize.observe(slot.canvas);
   }
 
   async start() {
     this.data = await this.stream;
+    this.root.hidden = false; // before the first drawing, so that the canvases have their widths
     this.apply(PRESETS[this.pagePreset]);
     this.preset = this.pagePreset;
     this.showPreset();
-    this.root.hidden = false;
   }
 
   // --- the DOM -------------------------------------------------------------------------------
@@ -83,10 +101,9 @@ export class Playground {
       element("li", { class: `pg-${m}` }, [element("span", { class: "pg-swatch", "aria-hidden": "true" }), NAMES[m]])));
     this.charts = [0, 1, 2, 3].map(() => {
       const caption = element("figcaption");
-      const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-      svg.setAttribute("role", "img");
-      const figure = element("figure", { class: "pg-chart" }, [caption, svg]);
-      return { figure, caption, svg };
+      const canvas = element("canvas", { role: "img" });
+      const figure = element("figure", { class: "pg-chart" }, [caption, canvas]);
+      return { figure, caption, canvas, chart: new Chart(canvas) };
     });
     this.summary = element("p", { class: "pg-summary", "aria-live": "polite" });
     const presets = element("div", { class: "pg-presets", role: "group", "aria-labelledby": "pg-presets-label" },
@@ -122,13 +139,19 @@ export class Playground {
   showValue(key) {
     const { input, output, control } = this.inputs[key];
     const value = this.params[this.problem][key];
-    input.value = String(indexOf(control.values, value));
-    output.textContent = format(value);
-    input.setAttribute("aria-valuetext", format(value));
+    const index = String(indexOf(control.values, value)), shown = format(value);
+    if (input.value !== index) input.value = index;
+    if (output.textContent !== shown) {
+      output.textContent = shown;
+      input.setAttribute("aria-valuetext", shown);
+    }
   }
 
   showPreset() {
-    for (const b of this.presetButtons) b.setAttribute("aria-pressed", String(b.dataset.preset === this.preset));
+    for (const b of this.presetButtons) {
+      const pressed = String(b.dataset.preset === this.preset);
+      if (b.getAttribute("aria-pressed") !== pressed) b.setAttribute("aria-pressed", pressed);
+    }
   }
 
   /** Switch to `options.problem` (default: the current one) and set the options it names. */
@@ -165,52 +188,63 @@ export class Playground {
   }
 
   run(options) {
-    return run(options, this.data);
+    return run(options, this.data); // fresh arrays, for window.playground.run
   }
 
   /** Recompute the three runs and draw them; returns the runs. */
   redraw() {
     const { problem, ...options } = this.options();
-    const runs = this.run({ problem, ...options });
+    const runs = run({ problem, ...options }, this.data, this.buffers); // refills the last redraw's arrays
     const c = this.t.chart;
     const xLabel = c.step;
     const series = (key) => METHODS.map((m) => ({ method: m, values: runs[m][key] }));
-    let charts;
+    let charts; // [caption, draw(chart)], one per canvas
+    const line = (spec) => (chart) => chart.line(spec, this.style);
     if (problem === "spikes") {
       charts = [
-        [c.g, lineChart({ series: [{ method: "g", values: runs.adam.g }], xLabel })],
-        [c.s, lineChart({ series: series("s"), yLog: true, xLabel })],
-        [c.stepSpikes, lineChart({ series: series("step"), yLog: true, xLabel })],
+        [c.g, line({ series: [{ method: "g", values: runs.adam.g }], xLabel })],
+        [c.s, line({ series: series("s"), yLog: true, xLabel })],
+        [c.stepSpikes, line({ series: series("step"), yLog: true, xLabel })],
       ];
     } else if (problem === "counterexample") {
       // s_t and the step repeat with period 3: the last 30 steps show one method's pattern clearly.
       const n = runs.adam.s.length, k = Math.min(LAST, n), first = n - k + 1;
       const last = (key) => METHODS.map((m) => ({ method: m, values: runs[m][key].subarray(n - k) }));
       charts = [
-        [c.x, lineChart({ series: series("xs"), yDomain: [-1.1, 1.1], marks: [-1], xLabel })],
-        [c.regret, lineChart({ series: series("avgRegret"), xLog: true, marks: [0], xLabel })],
-        [c.sLast, lineChart({ series: last("s"), yLog: true, xLabel, first })],
-        [c.stepCounter, lineChart({ series: last("step"), yLog: true, xLabel, first })],
+        [c.x, line({ series: series("xs"), yDomain: [-1.1, 1.1], marks: [-1], xLabel })],
+        [c.regret, line({ series: series("avgRegret"), xLog: true, marks: [0], xLabel })],
+        [c.sLast, line({ series: last("s"), yLog: true, xLabel, first })],
+        [c.stepCounter, line({ series: last("step"), yLog: true, xLabel, first })],
       ];
     } else {
       const k = this.coordinate + 1;
+      if (this.contour === null) this.contour = contourSegments(rosenbrockLoss, PLANE_DOMAIN, LEVELS);
+      const trajectories = Object.fromEntries(METHODS.map((m) => [m, runs[m]]));
       charts = [
-        [c.path, this.plane(runs), PLANE],
-        [c.loss, lineChart({ series: series("loss"), yLog: true, xLabel })],
-        [c.sHat, lineChart({ series: series(`s${k}`), yLog: true, xLabel })],
-        [c.stepRosen, lineChart({ series: series(`step${k}`), yLog: true, xLabel })],
+        [c.path, (chart) => chart.plane({ domain: PLANE_DOMAIN, contours: this.contour, trajectories, goal: [1, 1] }, this.style), PLANE],
+        [c.loss, line({ series: series("loss"), yLog: true, xLabel })],
+        [c.sHat, line({ series: series(`s${k}`), yLog: true, xLabel })],
+        [c.stepRosen, line({ series: series(`step${k}`), yLog: true, xLabel })],
       ];
     }
-    this.charts.forEach((chart, i) => {
-      chart.figure.hidden = i >= charts.length;
-      if (i >= charts.length) return;
-      const [caption, markup, box = BOX] = charts[i];
-      chart.caption.textContent = caption;
-      chart.svg.setAttribute("viewBox", `0 0 ${box.width} ${box.height}`);
-      chart.svg.setAttribute("aria-label", caption);
-      chart.svg.innerHTML = markup;
+    this.charts.forEach((slot, i) => {
+      const shown = i < charts.length;
+      if (slot.figure.hidden === shown) slot.figure.hidden = !shown;
+      if (!shown) return;
+      const [caption, draw, box = BOX] = charts[i];
+      if (slot.caption.textContent !== caption) { // unchanged text and attributes are left alone
+        slot.caption.textContent = caption;
+        slot.canvas.setAttribute("aria-label", caption);
+        slot.canvas.style.aspectRatio = `${box.width} / ${box.height}`;
+      }
+      if (!slot.chart.width) slot.chart.width = slot.canvas.getBoundingClientRect().width; // once shown
+      draw(slot.chart);
     });
-    this.summary.textContent = METHODS.map((m) => this.t.summary[problem](NAMES[m], this.finals(problem, runs[m]))).join(this.t.join);
+    // The final values, in words (a live region): written once the reader pauses, not on every
+    // frame of a drag, so that a screen reader announces the result rather than each step.
+    const summary = METHODS.map((m) => this.t.summary[problem](NAMES[m], this.finals(problem, runs[m]))).join(this.t.join);
+    clearTimeout(this.summaryTimer);
+    this.summaryTimer = setTimeout(() => { this.summary.textContent = summary; }, SUMMARY_DELAY);
     return runs;
   }
 
@@ -219,22 +253,5 @@ export class Playground {
     if (problem === "spikes") return { s: format(last(r.s)), step: format(last(r.step)) };
     if (problem === "counterexample") return { x: signed(last(r.xs)), regret: format(last(r.avgRegret)) };
     return { x1: format(last(r.x1)), x2: format(last(r.x2)), loss: format(last(r.loss)) };
-  }
-
-  plane(runs) {
-    const { X, Y, markup } = planeAxes(PLANE_DOMAIN, PLANE);
-    if (this.contour === null) this.contour = contourPath(rosenbrockLoss, PLANE_DOMAIN, LEVELS, X, Y);
-    const { left, right, top, bottom, width, height } = PLANE;
-    let m = `<defs><clipPath id="pg-clip"><rect x="${left}" y="${top}" width="${width - left - right}" height="${height - top - bottom}"/></clipPath></defs>`;
-    m += markup + `<path class="pg-contour" d="${this.contour}"/><g clip-path="url(#pg-clip)">`;
-    for (const method of METHODS) m += `<path class="pg-line pg-${method}" d="${trajectoryPath(runs[method].x1, runs[method].x2, X, Y)}"/>`;
-    const [x0, y0] = [runs.adam.x1[0], runs.adam.x2[0]];
-    m += `<circle class="pg-start" cx="${X(x0).toFixed(1)}" cy="${Y(y0).toFixed(1)}" r="3"/>`;
-    for (const method of METHODS) {
-      const { x1, x2 } = runs[method], T = x1.length - 1;
-      m += `<circle class="pg-end pg-${method}" cx="${X(x1[T]).toFixed(1)}" cy="${Y(x2[T]).toFixed(1)}" r="2.5"/>`;
-    }
-    m += `<path class="pg-goal" d="M${X(1) - 4} ${Y(1)}h8M${X(1)} ${Y(1) - 4}v8"/></g>`;
-    return m;
   }
 }
