@@ -1,8 +1,8 @@
 """MkDocs hook: the interactive playground (docs/assets/javascripts/playground/).
 
-* A page that marks a block with ``data-playground`` gets the playground's stylesheet and its
-  module script (paths relative to the page, so the site works from any folder); other pages get
-  neither.
+* A page that marks a block with ``data-playground`` gets the playground's module script (a path
+  relative to the page, so the site works from any folder); other pages do not. The script loads
+  the rest (modules, stylesheet, data) only when the reader nears the block.
 * The spiky gradient stream of the Yogi chapter is drawn by torch at build time
   (``snippets.runs.spikes()``, the run of the page's figure) and published as
   ``assets/javascripts/playground/spikes.json``: the playground shows exactly that stream rather
@@ -20,7 +20,6 @@ from mkdocs.utils import get_relative_url
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = "assets/javascripts/playground/main.js"
-STYLESHEET = "assets/stylesheets/playground.css"
 STREAM = PurePosixPath("assets/javascripts/playground/spikes.json")
 MARK = "data-playground="
 
@@ -46,11 +45,9 @@ def _write_atomic(path: Path, text: str) -> None:
 def on_post_page(output, page, config):
     if MARK not in output:
         return output
-    css = get_relative_url(STYLESHEET, page.url)
     js = get_relative_url(SCRIPT, page.url)
-    if "</head>" not in output or "</body>" not in output:
-        raise ValueError(f"{page.file.src_uri}: no </head> or </body> to load the playground into")
-    output = output.replace("</head>", f'<link rel="stylesheet" href="{css}">\n</head>', 1)
+    if "</body>" not in output:
+        raise ValueError(f"{page.file.src_uri}: no </body> to load the playground into")
     head, _, tail = output.rpartition("</body>")
     return head + f'<script type="module" src="{js}"></script>\n</body>' + tail
 

@@ -148,6 +148,23 @@ def test_keyboard_moves_a_slider_and_presses_a_preset(browser, server):
         visit.close()
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_widget_loads_only_when_the_reader_nears_it(browser, server, lang):
+    visit = Visit(browser, server)
+    try:
+        page = visit.open(urljoin(server, page_url("yogi.md", lang)))
+        loaded = "performance.getEntriesByType('resource').map(r => r.name).filter(n => n.includes('playground'))"
+        assert [url.rsplit("/", 1)[1] for url in page.evaluate(loaded)] == ["main.js"]  # the page load: one small file
+        assert not page.locator(".playground").is_visible()
+        page.locator('img[src$="figures/spikes.svg"]').scroll_into_view_if_needed()
+        page.locator(".pg-widget").wait_for(state="visible", timeout=10000)
+        names = {url.rsplit("/", 1)[1] for url in page.evaluate(loaded)}
+        assert {"widget.js", "playground.css", "spikes.json"} <= names
+        assert visit.failures() == [] and visit.console_errors() == []
+    finally:
+        visit.close()
+
+
 def test_without_javascript_only_the_figure_shows(browser, server):
     context = browser.new_context(java_script_enabled=False)
     try:
@@ -200,13 +217,13 @@ def test_both_schemes_and_a_narrow_screen(browser, server, lang, scheme):
             adam = page.evaluate("getComputedStyle(document.querySelector('.playground')).getPropertyValue('--pg-adam')")
             assert adam.strip() == ADAM_COLOR[scheme]
             assert page.evaluate(PIXELS_OF, [1, adam]) > 50, problem
+        page.evaluate("Promise.all(document.getAnimations().map(a => a.finished))")  # colors mid-transition are not the scheme's
+        low = [(text, r) for text, r in page.evaluate(CONTRAST) if r < 4.5]
+        assert low == [], f"text below 4.5:1 contrast in the {scheme} scheme: {low}"
         if scheme == "light":  # Material's scheme toggle flips this attribute: the charts follow
             page.evaluate("document.body.setAttribute('data-md-color-scheme', 'slate')")
             page.wait_for_timeout(100)
             assert page.evaluate(PIXELS_OF, [1, ADAM_COLOR["dark"]]) > 50
-            page.evaluate("document.body.setAttribute('data-md-color-scheme', 'default')")
-        low = [(text, r) for text, r in page.evaluate(CONTRAST) if r < 4.5]
-        assert low == [], f"text below 4.5:1 contrast in the {scheme} scheme: {low}"
         assert visit.console_errors() == []
     finally:
         visit.close()

@@ -405,15 +405,14 @@ def test_convergence_page_claims_about_C(settings):
     assert counterexample.run("yogi", C=2.3, steps=3000).xs[-1] > 0.9  # the preset shows it in 3000 steps
 
 
-# --- the hook: the widget's script and stylesheet, only where a page has one ---------------------
+# --- the hook: the widget's script, only where a page has one ---------------------
 
 
-def test_hook_loads_the_widget_with_relative_links_only_on_its_pages():
+def test_hook_loads_the_widget_with_a_relative_link_only_on_its_pages():
     playground, _ = page_stream()
     page = SimpleNamespace(url="en/yogi/", file=SimpleNamespace(src_uri="en/yogi.md"))
     html = "<html><head></head><body><div data-playground=\"spikes\"></div><pre></body></pre></body></html>"
     out = playground.on_post_page(html, page, {})
-    assert '<link rel="stylesheet" href="../../assets/stylesheets/playground.css">\n</head>' in out
     assert out.endswith('<script type="module" src="../../assets/javascripts/playground/main.js"></script>\n</body></html>')
     plain = "<html><head></head><body><p>no widget</p></body></html>"
     assert playground.on_post_page(plain, page, {}) == plain

@@ -6,7 +6,7 @@ export const TEXT = {
   en: {
     widget: "Playground: Adam, AMSGrad and Yogi",
     problem: "Problem",
-    problems: { spikes: "Spiky gradients (Yogi chapter)", counterexample: "The counterexample (convergence chapter)", rosenbrock: "Rosenbrock function (2-D)" },
+    problems: { spikes: "Spiky gradients", counterexample: "The counterexample", rosenbrock: "Rosenbrock function (2-D)" },
     presets: "Presets",
     figureAbove: (label) => `${label} (the figure above)`,
     join: "; ",
@@ -47,7 +47,7 @@ export const TEXT = {
   zh: {
     widget: "交互演示：Adam、AMSGrad 与 Yogi",
     problem: "问题",
-    problems: { spikes: "带尖峰的梯度（Yogi 一章）", counterexample: "反例（不收敛一章）", rosenbrock: "Rosenbrock 函数（二维）" },
+    problems: { spikes: "带尖峰的梯度", counterexample: "反例", rosenbrock: "Rosenbrock 函数（二维）" },
     presets: "预设",
     figureAbove: (label) => `${label}（即上图）`,
     join: "；",
