@@ -122,6 +122,14 @@ function axes(ctx, X, Y, xTicks, yTicks, box, xLabel, style) {
   }
 }
 
+/** Save the context and clip it to the plot area of `box` (until the matching restore). */
+function clipToPlot(ctx, { width, height, left, right, top, bottom }) {
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(left, top, width - left - right, height - top - bottom);
+  ctx.clip();
+}
+
 /** One canvas of the playground. `width` is its CSS width, kept by the caller (a ResizeObserver),
  * so that drawing never has to ask the page for layout. */
 export class Chart {
@@ -159,10 +167,7 @@ export class Chart {
     const xTicks = (xLog ? logTicks(first, n) : linearTicks(first === 1 ? 0 : first, n))
       .filter((t) => t.value >= (first === 1 && !xLog ? 0 : first) && t.value <= n);
     axes(ctx, X, Y, xTicks, yLog ? logTicks(ylo, yhi) : linearTicks(ylo, yhi), box, xLabel, style);
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(left, top, width - left - right, height - top - bottom);
-    ctx.clip();
+    clipToPlot(ctx, box);
     ctx.strokeStyle = style.fg;
     ctx.lineWidth = 0.8;
     ctx.setLineDash([2, 3]);
@@ -213,10 +218,7 @@ export class Chart {
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.drawImage(this.background.layer, 0, 0);
     ctx.restore();
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(left, top, width - left - right, height - top - bottom);
-    ctx.clip();
+    clipToPlot(ctx, box);
     ctx.strokeStyle = style.fg;
     ctx.lineWidth = 1.5;
     ctx.beginPath();
