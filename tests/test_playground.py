@@ -372,8 +372,10 @@ def test_yogi_page_claims_about_the_effective_learning_rate():
     first, before_next = 150, 449  # the first spike (t = 151) and the step before the second
     assert round(ratio(adam[first]), 2) == 0.45 and round(ratio(adam[before_next]), 2) == 0.91
     assert round(ratio(yogi[first]), 2) == 0.42 and round(ratio(yogi[before_next]), 2) == 0.50
-    adam, _ = moments.second_moments(g, 0.999, 1.0)
+    assert round(ratio(adam[-1]) / ratio(yogi[-1]), 1) == 2.4  # at step 1000, β2 = 0.99 ...
+    adam, yogi = moments.second_moments(g, 0.999, 1.0)
     assert round(ratio(adam[before_next]), 2) == 0.88
+    assert round(ratio(adam[-1]) / ratio(yogi[-1]), 1) == 1.2  # ... and β2 = 0.999
 
 
 def test_yogi_page_claims_about_rosenbrock():
