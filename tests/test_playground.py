@@ -195,7 +195,7 @@ def test_spikes_match_the_python_module():
     for (method, kw), js in zip(cases, results):
         g = moments.spiky_gradients(spike=kw["spike"], **PAGE_SPIKES)
         s_adam, s_yogi = moments.second_moments(g, kw["beta2"], kw["s0"])
-        s_amsgrad = list(itertools.accumulate([kw["s0"]] + s_adam, max))[1:]  # ŝ_t = max(ŝ_{t−1}, s_t), ŝ_0 = s_0
+        s_amsgrad = list(itertools.accumulate([kw["s0"]] + s_adam, max))[1:]  # s_t^max = max(s_{t−1}^max, s_t), s_0^max = s_0
         s = {"adam": s_adam, "amsgrad": s_amsgrad, "yogi": s_yogi}[method]
         assert_close("spikes g_t", js["g"], g.tolist())
         assert_close("spikes s_t", js["s"], s)

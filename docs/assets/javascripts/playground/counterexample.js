@@ -33,7 +33,7 @@ export function counterexample(method, given = {}, out = {}) {
     } else {
       s = beta2 * s + (1 - beta2) * g * g; // s_t = β2·s_{t−1} + (1−β2)·g_t²
     }
-    sMax = Math.max(sMax, s); // AMSGrad: ŝ_t = max(ŝ_{t−1}, s_t)
+    sMax = Math.max(sMax, s); // AMSGrad: s_t^max = max(s_{t−1}^max, s_t)
     const denominator = method === "amsgrad" ? sMax : s;
     const alphaT = lr / Math.sqrt(t); // α_t = α/√t
     seen[t - 1] = denominator;

@@ -38,7 +38,7 @@ export function spikes(method, stream, given = {}, out = {}) {
       s[t] = y;
     } else {
       a = beta2 * a + (1 - beta2) * g2; // Adam: s_t = β2·s_{t−1} + (1−β2)·g_t²
-      m = Math.max(m, a); // AMSGrad: ŝ_t = max(ŝ_{t−1}, s_t)
+      m = Math.max(m, a); // AMSGrad: s_t^max = max(s_{t−1}^max, s_t)
       s[t] = method === "amsgrad" ? m : a;
     }
     step[t] = lr / (Math.sqrt(s[t]) + eps); // the effective step η/(√s_t + ε)
