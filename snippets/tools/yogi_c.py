@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 # One pass per element, in the order of the equations (and of the reference path in optim.py):
 #   g ← −g (maximize);  p ← p·(1 − ηλ) (decoupled) or g ← g + λ·p;  v ← β1·v + (1−β1)·g;
-#   s ← s + (1−β2)·sign(g² − s)·g²;  m ← max(m, s) (AMSGrad);  p ← p − (η/(1−β1ᵗ))·v/(√s/√(1−β2ᵗ) + ε)
+#   s ← s + (1−β2)·sign(g² − s)·g²;  m ← max(m, s) (AMSGrad);  p ← p − (η/(1−β1ᵗ))·v/(√s·(1/√(1−β2ᵗ)) + ε)
 # float math stays in the tensor's dtype; sign(0) = sign(NaN) = 0 as in torch.sign, and the
 # AMSGrad maximum propagates NaN as torch.maximum does. The elements of all tensors are split into one contiguous range per thread.
 MAXIMIZE, DECOUPLED, AMSGRAD = 1, 2, 4  # bits of the `flags` argument
@@ -47,66 +47,82 @@ _SOURCE = r"""
 #include <stdint.h>
 #include <omp.h>
 
-#define YOGI_KERNEL(NAME, T, SQRT)                                                  \
-static void NAME##_range(int64_t ntensors, const int64_t *ptrs, const int64_t *numels, \
-                         int64_t lo, int64_t hi, T b1, T c1, T c2, T step, T b2s,   \
-                         T e, T wd, T decay, int flags) {                           \
-    const int maximize = flags & 1, decoupled = flags & 2, amsgrad = flags & 4;     \
-    int64_t base = 0;                                                               \
-    for (int64_t k = 0; k < ntensors && base < hi; ++k) {                           \
-        const int64_t n = numels[k];                                                \
-        const int64_t a = lo > base ? lo - base : 0;                                \
-        const int64_t b = hi < base + n ? hi - base : n;                            \
-        base += n;                                                                  \
-        if (a >= b) continue;                                                       \
-        T *p = (T *)ptrs[5 * k], *g = (T *)ptrs[5 * k + 1];                         \
-        T *v = (T *)ptrs[5 * k + 2], *s = (T *)ptrs[5 * k + 3];                     \
-        T *m = (T *)ptrs[5 * k + 4];                                                \
-        for (int64_t i = a; i < b; ++i) {                                           \
-            T gi = maximize ? -g[i] : g[i];                                         \
-            T pi = p[i];                                                            \
-            if (decoupled) pi = pi * decay;                                         \
-            else if (wd != 0) gi = gi + wd * pi;                                    \
-            const T vi = b1 * v[i] + c1 * gi;                                       \
-            const T g2 = gi * gi;                                                   \
-            const T d = g2 - s[i];                                                  \
-            const T sign = (T)((d > 0) - (d < 0));                                  \
-            T si = s[i] + c2 * sign * g2;                                           \
-            v[i] = vi;                                                              \
-            s[i] = si;                                                              \
-            if (amsgrad) {                                                          \
-                const T mi = m[i];                                                  \
-                si = (mi != mi || si < mi) ? mi : si;                               \
-                m[i] = si;                                                          \
-            }                                                                       \
-            p[i] = pi - step * vi / (SQRT(si) / b2s + e);                           \
+/* One loop per combination of flags, each with its flags as constants (so the compiler drops
+   the branches and vectorizes) and restrict pointers (the caller never aliases p, g, v, s, m).
+   WD: 0 none, 1 L2 (g + λ·p), 2 decoupled (p·(1 − ηλ)). */
+#define LOOP(NAME, T, SQRT, MAXIMIZE, WD, AMSGRAD)                                   \
+static void NAME(T *restrict p, const T *restrict g, T *restrict v, T *restrict s,  \
+                 T *restrict m, int64_t a, int64_t b, T b1, T c1, T c2, T step,     \
+                 T ib2, T e, T wd, T decay) {                                       \
+    for (int64_t i = a; i < b; ++i) {                                               \
+        T gi = MAXIMIZE ? -g[i] : g[i];                                             \
+        T pi = p[i];                                                                \
+        if (WD == 2) pi = pi * decay;                                               \
+        if (WD == 1) gi = gi + wd * pi;                                             \
+        const T vi = b1 * v[i] + c1 * gi;                                           \
+        const T g2 = gi * gi;                                                       \
+        const T d = g2 - s[i];                                                      \
+        const T sign = (T)((d > 0) - (d < 0));                                      \
+        T si = s[i] + c2 * sign * g2;                                               \
+        v[i] = vi;                                                                  \
+        s[i] = si;                                                                  \
+        if (AMSGRAD) {                                                              \
+            const T mi = m[i];                                                      \
+            si = (mi != mi || si < mi) ? mi : si;                                   \
+            m[i] = si;                                                              \
         }                                                                           \
+        p[i] = pi - step * vi / (SQRT(si) * ib2 + e);                               \
     }                                                                               \
-}                                                                                   \
+}
+
+#define LOOPS(P, T, SQRT)                                                            \
+LOOP(P##_000, T, SQRT, 0, 0, 0) LOOP(P##_001, T, SQRT, 0, 0, 1)                     \
+LOOP(P##_010, T, SQRT, 0, 1, 0) LOOP(P##_011, T, SQRT, 0, 1, 1)                     \
+LOOP(P##_020, T, SQRT, 0, 2, 0) LOOP(P##_021, T, SQRT, 0, 2, 1)                     \
+LOOP(P##_100, T, SQRT, 1, 0, 0) LOOP(P##_101, T, SQRT, 1, 0, 1)                     \
+LOOP(P##_110, T, SQRT, 1, 1, 0) LOOP(P##_111, T, SQRT, 1, 1, 1)                     \
+LOOP(P##_120, T, SQRT, 1, 2, 0) LOOP(P##_121, T, SQRT, 1, 2, 1)                     \
+typedef void (*P##_loop)(T *restrict, const T *restrict, T *restrict, T *restrict,  \
+                         T *restrict, int64_t, int64_t, T, T, T, T, T, T, T, T);    \
+static const P##_loop P##_loops[12] = {P##_000, P##_001, P##_010, P##_011,          \
+                                       P##_020, P##_021, P##_100, P##_101,          \
+                                       P##_110, P##_111, P##_120, P##_121};
+
+/* The elements of all tensors, split into one contiguous range per thread. */
+#define KERNEL(NAME, P, T)                                                           \
 void NAME(int64_t ntensors, const int64_t *ptrs, const int64_t *numels,             \
           double lr, double beta1, double beta2, double eps, double weight_decay,   \
           double bias1, double bias2_sqrt, int flags, int nthreads) {               \
     const T b1 = (T)beta1, c1 = (T)(1.0 - beta1), c2 = (T)(1.0 - beta2);            \
-    const T step = (T)(lr / bias1), b2s = (T)bias2_sqrt, e = (T)eps;               \
+    const T step = (T)(lr / bias1), ib2 = (T)(1.0 / bias2_sqrt), e = (T)eps;        \
     const T wd = (T)weight_decay, decay = (T)(1.0 - lr * weight_decay);             \
+    const int mode = weight_decay == 0.0 ? 0 : (flags & 2) ? 2 : 1;                 \
+    const P##_loop loop = P##_loops[6 * (flags & 1) + 2 * mode + ((flags & 4) != 0)]; \
     int64_t total = 0;                                                              \
     for (int64_t k = 0; k < ntensors; ++k) total += numels[k];                      \
-    if (nthreads <= 1) {                                                            \
-        NAME##_range(ntensors, ptrs, numels, 0, total, b1, c1, c2, step, b2s, e,    \
-                     wd, decay, flags);                                             \
-        return;                                                                     \
-    }                                                                               \
-    _Pragma("omp parallel num_threads(nthreads)")                                   \
+    _Pragma("omp parallel num_threads(nthreads) if(nthreads > 1)")                 \
     {                                                                               \
         const int64_t nt = omp_get_num_threads(), id = omp_get_thread_num();        \
-        NAME##_range(ntensors, ptrs, numels, total * id / nt,                       \
-                     total * (id + 1) / nt, b1, c1, c2, step, b2s, e, wd, decay,    \
-                     flags);                                                        \
+        const int64_t lo = total * id / nt, hi = total * (id + 1) / nt;             \
+        int64_t base = 0;                                                           \
+        for (int64_t k = 0; k < ntensors && base < hi; ++k) {                       \
+            const int64_t n = numels[k];                                            \
+            const int64_t a = lo > base ? lo - base : 0;                            \
+            const int64_t b = hi < base + n ? hi - base : n;                        \
+            base += n;                                                              \
+            if (a < b)                                                              \
+                loop((T *)ptrs[5 * k], (const T *)ptrs[5 * k + 1],                  \
+                     (T *)ptrs[5 * k + 2], (T *)ptrs[5 * k + 3],                    \
+                     (T *)ptrs[5 * k + 4], a, b, b1, c1, c2, step, ib2, e, wd,      \
+                     decay);                                                        \
+        }                                                                           \
     }                                                                               \
 }
 
-YOGI_KERNEL(yogi_step_f32, float, sqrtf)
-YOGI_KERNEL(yogi_step_f64, double, sqrt)
+LOOPS(f32, float, sqrtf)
+LOOPS(f64, double, sqrt)
+KERNEL(yogi_step_f32, f32, float)
+KERNEL(yogi_step_f64, f64, double)
 """
 _FLAGS = ["-O3", "-march=native", "-fno-math-errno", "-ffp-contract=off", "-fopenmp", "-shared", "-fPIC"]
 
