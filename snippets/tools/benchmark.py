@@ -29,7 +29,7 @@ How it stays honest on a busy machine
   1.3 apart on both sides of 1 cannot say whether the implementation is faster or slower; then
   more rounds are run (up to twice ``repeats``), and a row still like that is printed as ``noisy``
   with its range instead of a ratio. Each implementation's time in a round is the fastest of three
-  timed blocks (one block in a large case), since a busy machine only ever adds time. A speed
+  timed blocks, since a busy machine only ever adds time. A speed
   floor is met when the upper quartile is within it, missed when the lower quartile is beyond it,
   and ``noisy`` when the rounds straddle it by more than that factor.
 * **Memory.** A case whose optimizer state passes 256 MB (the GPT-2-like list: 1 GB per copy)
@@ -40,7 +40,8 @@ How it stays honest on a busy machine
 Ratios are to ``torch.optim.Adam(fused=True)``; GB/s counts the 28 bytes per parameter a fused
 Adam step must move (read p, g, v, s; write p, v, s). Other options: ``--sizes 6 1e5 2000x100 gpt2``
 (numbers of parameters ≥ 100, or 6, or the named cases), ``--repeats N`` rounds (N ≥ 5, default 7),
-``--warmup N`` steps (default 3), ``--paths`` (also each path of ``Yogi``, forced), ``--no-extras``.
+``--warmup N`` steps (default 3), ``--threads N``, ``--paths`` (also each path of ``Yogi``, forced),
+``--no-extras``.
 ``--json PATH`` is opened before the run, so a path that can't be written fails at once, and is
 written atomically at the end (a temporary file beside it, then ``os.replace``). The docs pages
 call :func:`run_benchmark` and :func:`format_table` directly.
@@ -245,10 +246,10 @@ def _yogi_path(device):
     return "torch-fused"
 
 
-def _threads_for(case, kind):
+def _threads_for(case, kind, available):
     """One thread for a small CPU case (waking another costs more than it saves), else all."""
     n = sum(math.prod(s) for s in shapes(case))
-    return 1 if kind == "cpu" and n < ONE_THREAD_BELOW else torch.get_num_threads()
+    return 1 if kind == "cpu" and n < ONE_THREAD_BELOW else available
 
 
 class _Timer:
@@ -285,10 +286,10 @@ class _Timer:
         return opt
 
     def time(self, name):
-        """Milliseconds per step: the fastest of a few timed blocks (one for a large case)."""
+        """Milliseconds per step: the fastest of a few timed blocks."""
         opt = self.live[name] if name in self.live else self._ready(name)
         k, best = self.inner[name], math.inf
-        for _ in range(1 if self.low_memory else BLOCKS_PER_ROUND):
+        for _ in range(BLOCKS_PER_ROUND):
             self.sync()
             start = time.perf_counter()
             for _ in range(k):
@@ -336,12 +337,13 @@ def _any_noisy(samples):
     return any(_is_noisy(_ratios(samples, name)) for name in samples if name != BASELINE)
 
 
-def run_benchmark(device="cpu", sizes=None, repeats=7, warmup=3, paths=False, extras=False):
+def run_benchmark(device="cpu", sizes=None, repeats=7, warmup=3, paths=False, extras=False, threads=None):
     """Time every optimizer at every size; returns a JSON-ready dict (see :func:`format_table`).
 
     ``sizes`` defaults to 6, 1e5, 1e6 and 1e7 parameters, "2000x100" and "gpt2" (and 1e8 on CUDA).
     ``paths=True`` also times each implementation path of ``Yogi``, ``extras=True`` ours from a
-    torch checkpoint and as a compiled step (see :func:`optimizers`).
+    torch checkpoint and as a compiled step (see :func:`optimizers`). ``threads`` fixes the number
+    of threads for every case (default: one below 2^20 parameters, all above).
     """
     kind, device = _check_device(device)
     if sizes is None:
@@ -350,14 +352,16 @@ def run_benchmark(device="cpu", sizes=None, repeats=7, warmup=3, paths=False, ex
         raise ValueError(f"Invalid repeats: {repeats!r} (an integer ≥ {MIN_REPEATS}: each time is a median of the rounds)")
     if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
         raise ValueError(f"Invalid warmup: {warmup!r} (an integer ≥ 0)")
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise ValueError(f"Invalid threads: {threads!r} (an integer ≥ 1, or None)")
     cases = [_case(n) for n in sizes]  # validate every size before timing any
     rows = []
     threads_before = torch.get_num_threads()
     try:
         for case in cases:
             factories = optimizers(kind, paths, extras, case)
-            threads = _threads_for(case, kind)
-            torch.set_num_threads(threads)
+            case_threads = threads or _threads_for(case, kind, threads_before)
+            torch.set_num_threads(case_threads)
             samples = _time_size(case, device, repeats, warmup, factories)
             n = sum(math.prod(s) for s in shapes(case))
             for name, times in samples.items():
@@ -365,7 +369,7 @@ def run_benchmark(device="cpu", sizes=None, repeats=7, warmup=3, paths=False, ex
                 low, high = _quartiles(ratios)
                 rows.append({
                     "case": case, "label": _label(case), "params": n, "tensors": len(shapes(case)),
-                    "optimizer": name, "threads": threads,
+                    "optimizer": name, "threads": case_threads,
                     "ms": statistics.median(times), "ms_quartiles": list(_quartiles(times)),
                     "ratio": statistics.median(ratios), "ratio_quartiles": [low, high],
                     "noisy": name != BASELINE and _is_noisy(ratios), "rounds": len(times),
@@ -533,6 +537,8 @@ def main(argv=None):
                         help=f"timed rounds, at least {MIN_REPEATS} (default 7; up to twice that while noisy)")
     parser.add_argument("--warmup", type=_count(0), default=3, metavar="N", help="warm-up steps (default 3)")
     parser.add_argument("--paths", action="store_true", help="also time each implementation path of Yogi")
+    parser.add_argument("--threads", type=_count(1), metavar="N",
+                        help="threads for every case (default: 1 below 2^20 parameters, else all)")
     parser.add_argument("--no-extras", dest="extras", action="store_false",
                         help="leave out ours from a torch checkpoint and as a compiled step")
     args = parser.parse_args(argv)
@@ -544,7 +550,8 @@ def main(argv=None):
             parser.error(f"argument --json: cannot write {args.json}: {exc.strerror or exc}")
     try:
         try:
-            result = run_benchmark(args.device, args.sizes, args.repeats, args.warmup, args.paths, args.extras)
+            result = run_benchmark(args.device, args.sizes, args.repeats, args.warmup, args.paths, args.extras,
+                                   args.threads)
         except ValueError as exc:
             parser.error(f"--device {args.device}: {exc}" if "device" in str(exc) else str(exc))
         print(format_table(result))

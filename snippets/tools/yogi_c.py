@@ -2,10 +2,15 @@
 
 Why: torch has fused single-pass Adam kernels but no Yogi kernel. Eager torch ops stream memory
 once per op, so an eager Yogi step costs several times a fused Adam step. This module compiles
-the ~20 lines of C below with the system C compiler (``$CC``, else ``cc``) into a shared
-library, loads it with ``ctypes`` and updates float32/float64 tensors through their data
-pointers in one pass: read p, g, v, s; write p, v, s — the 28 bytes per float32 parameter that
-``torch.optim.Adam(fused=True)`` moves.
+the C below with the system C compiler (``$CC``, else ``cc``) into a shared library, loads it
+with ``ctypes`` and updates float32/float64 tensors through their data pointers in one pass:
+read p, g, v, s; write p, v, s — the 28 bytes per float32 parameter that
+``torch.optim.Adam(fused=True)`` moves (AMSGrad adds m). ``maximize``, L2 or decoupled weight
+decay and AMSGrad each select one of twelve copies of the loop, compiled with those choices as
+constants so that none of them costs a branch per element and every copy vectorises. A
+:class:`Batch` keeps the pointer and size tables of a fixed list of tensors, so a step only
+writes the gradients' pointers; the elements of all tensors are split into one contiguous range
+per OpenMP thread (torch's own OpenMP runtime, which the library shares).
 
 The library is cached under ``$SNIPPETS_KERNEL_CACHE`` (default: ``$XDG_CACHE_HOME`` or
 ``~/.cache``, subfolder ``adam-yogi-snippets``), else in ``adam-yogi-snippets-<uid>`` in the
