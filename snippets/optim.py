@@ -208,5 +208,6 @@ from .tools import checkpoints, fast, options  # noqa: E402
 Adam._impl = "auto"  # which path step() runs: "auto", or one of fast.PATHS, forced (tests, benchmark)
 Adam._checked = options.checked
 Adam._fast = fast.group_step
+Adam.__init__ = fast.with_counted_state(Adam.__init__)
 Adam.__setstate__ = checkpoints.setstate
 Adam.load_state_dict = checkpoints.load_state_dict

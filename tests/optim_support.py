@@ -1,5 +1,7 @@
 """Helpers shared by the tests of snippets/optim.py: float64 references written from the
 equations, random problems, and a way to force each path."""
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -121,3 +123,24 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+def formula_check(sections, update, accept=("←",)):
+    """(how many lines of ``sections`` match ``update``, those with no formula beside them or on
+    the line above): a formula is a comment holding one of ``accept``."""
+    checked, missing = 0, []
+    for name, body in sections.items():
+        lines = body.splitlines()
+        for k, line in enumerate(lines):
+            if re.match(update, line):
+                checked += 1
+                beside = "  # " in line and any(a in line.split("  # ", 1)[1] for a in accept)
+                if not (beside or "←" in lines[k - 1]):
+                    missing.append(f"{name}: {line.strip()}")
+    return checked, missing
+
+
+def long_lines(sections, limit=79):
+    """Lines of ``sections`` longer than ``limit`` characters."""
+    return [f"{name}: {len(line)}: {line.strip()}" for name, body in sections.items()
+            for line in body.splitlines() if len(line) > limit]

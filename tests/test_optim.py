@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 import torch
 
-from optim_support import (ADAM_PATHS, DTYPES, SHAPES, TOLERANCE, YOGI_PATHS, initial_params, kernels_used,
-                           make, numpy_yogi, one_thread, params_on, random_grads, rel_err, run,
-                           skip_unless_available)
+from optim_support import (ADAM_PATHS, DTYPES, TOLERANCE, YOGI_PATHS, formula_check, initial_params,
+                           kernels_used, long_lines, make, numpy_yogi, one_thread, params_on, random_grads,
+                           rel_err, run, skip_unless_available)
 from snippets import optim, scratch
 from snippets.tools import fast as _fast, yogi_c as _yogi_kernel
 from snippets.optim import Adam, Yogi
@@ -589,19 +589,10 @@ def test_yogi_overrides_one_method_of_adam():
 
 def test_every_update_line_carries_its_formula():
     """The formula sits beside each update line, or (where the line is long) on the line above."""
-    update = re.compile(r"\s+(v\.copy_|s\.copy_|m\.copy_|p -=|p\.mul_|g = g \+|v_hat =|s_hat =|return .*beta2)")
-    checked = 0
-    for name, body in sections(OPTIM_PATH).items():
-        lines = body.splitlines()
-        for k, line in enumerate(lines):
-            if update.match(line):
-                beside = "  # " in line and ("←" in line or "the line Yogi changes" in line)
-                assert beside or "←" in lines[k - 1], line.strip()
-                checked += 1
-    assert checked >= 10
+    update = r"\s+(v\.copy_|s\.copy_|m\.copy_|p -=|p\.mul_|g = g \+|v_hat =|s_hat =|return .*beta2)"
+    checked, missing = formula_check(sections(OPTIM_PATH), update, accept=("←", "the line Yogi changes"))
+    assert missing == [] and checked >= 10
 
 
 def test_page_sections_fit_79_columns():
-    for name, body in sections(OPTIM_PATH).items():
-        for line in body.splitlines():
-            assert len(line) <= 79, f"optim.py:{name}: {len(line)} columns: {line.strip()}"
+    assert long_lines(sections(OPTIM_PATH)) == []

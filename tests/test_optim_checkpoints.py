@@ -8,7 +8,7 @@ import pickle
 import pytest
 import torch
 
-from optim_support import initial_params, kernels_used, numpy_yogi, one_thread, params_on, random_grads, rel_err, run
+from optim_support import initial_params, kernels_used, one_thread, params_on, random_grads, rel_err, run
 from snippets.optim import Adam, Yogi
 from snippets.tools import fast
 

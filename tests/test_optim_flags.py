@@ -441,3 +441,14 @@ def test_a_plan_follows_every_change_as_the_reference_loop_does(cls, change, mon
     assert builds == 1 if change == "lr changed" else builds >= 2
     for a, b in zip(fast_params, go("reference")):
         assert rel_err(a, b) <= 1e-10, change
+
+
+def test_the_state_dict_is_the_watched_one_from_the_start():
+    p = torch.nn.Parameter(torch.ones(3))
+    for opt in (Yogi([p]), Adam([p])):
+        state = opt.state  # held before the first step, as some training code does
+        p.grad = torch.ones(3)
+        opt.step()
+        assert opt.state is state and type(state) is fast.State and state[p]["step"] == 1
+        opt.load_state_dict(opt.state_dict())
+        assert type(opt.state) is fast.State

@@ -1,11 +1,11 @@
 """snippets/scratch.py: the from-scratch Adam and Yogi, against torch.optim.Adam and NumPy."""
-import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
+from optim_support import formula_check, long_lines
 from snippets import scratch
 from test_snippet_sections import sections
 
@@ -156,21 +156,13 @@ def test_each_section_runs_alone_with_torch():
 
 def test_every_update_line_carries_its_formula():
     """Beside each update line, or on the line above where the line would pass 79 columns."""
-    update = re.compile(r"\s+(v\.copy_|s\.copy_|p -= |v_hat = |s_hat = |hyperparams\[\"t\"\] \+= )")
-    checked = 0
-    for name, body in sections(SCRATCH_PATH).items():
-        lines = body.splitlines()
-        for k, line in enumerate(lines):
-            if update.match(line):
-                assert ("# " in line and "←" in line) or "←" in lines[k - 1], f"{name}: no formula for {line.strip()!r}"
-                checked += 1
-    assert checked == 12  # 6 update lines in each of adam and yogi
+    update = r"\s+(v\.copy_|s\.copy_|p -= |v_hat = |s_hat = |hyperparams\[\"t\"\] \+= )"
+    checked, missing = formula_check(sections(SCRATCH_PATH), update)
+    assert missing == [] and checked == 12  # 6 update lines in each of adam and yogi
 
 
 def test_page_sections_fit_79_columns():
-    for name, body in sections(SCRATCH_PATH).items():
-        for line in body.splitlines():
-            assert len(line) <= 79, f"scratch.py:{name}: {len(line)} columns: {line.strip()}"
+    assert long_lines(sections(SCRATCH_PATH)) == []
 
 
 @pytest.mark.parametrize("optimizer", [scratch.adam, scratch.yogi])

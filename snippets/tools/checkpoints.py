@@ -80,6 +80,8 @@ def setstate(optimizer, state):
     """``torch.optim.Optimizer.__setstate__``, then the normalisation the module docstring lists."""
     torch.optim.Optimizer.__setstate__(optimizer, state)
     fast.forget_plans(optimizer)
+    if type(optimizer.state) is not fast.State:
+        optimizer.state = fast.State(optimizer.state)
     for group in optimizer.param_groups:
         for key, value in optimizer.defaults.items():
             group.setdefault(key, value)

@@ -56,6 +56,7 @@ A Triton Yogi kernel registers as
 capturable=True), prefer=[("yogi", "cuda")])``.
 """
 import collections
+import functools
 import math
 
 import torch
@@ -240,6 +241,19 @@ def _counting(name):
 for _name in ("pop", "popitem", "clear", "update", "setdefault"):
     setattr(State, _name, _counting(_name))
 del _name
+
+
+def with_counted_state(init):
+    """``init``, then ``optimizer.state`` as a :class:`State` (from the start, so that code holding
+    the state dict sees the one the plans watch)."""
+
+    @functools.wraps(init)
+    def wrapper(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        if type(self.state) is not State:
+            self.state = State(self.state)
+
+    return wrapper
 
 
 # --- slots: one parameter as a kernel sees it ---------------------------------------------------
