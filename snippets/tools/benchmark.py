@@ -273,6 +273,10 @@ class _Timer:
 
     def _ready(self, name):
         """A warmed-up optimizer; the first time, also how many steps a timed block holds."""
+        if self.low_memory:
+            # A new optimizer every round: without this, each compiled one would add a dynamo cache
+            # entry (its guards name the object) until the recompile limit sends it back to eager.
+            torch._dynamo.reset()
         opt = self.factories[name](self.params)
         for _ in range(self.warmup if name not in self.inner else min(self.warmup, 1)):
             opt.step()
