@@ -144,7 +144,7 @@ class Adam(torch.optim.Optimizer):
         s.copy_(self._second_moment(s, g * g, beta2))  # the line Yogi changes
         if group["amsgrad"]:
             m.copy_(torch.maximum(m.clone(), s))  # m ← max(m, s)
-            s = m  # AMSGrad: the largest s so far (clone: for autograd)
+            s = m  # divide by the largest s (m.clone(): autograd keeps m)
         v_hat = v / (1 - beta1**t)  # v̂ ← v / (1−β1ᵗ)
         s_hat = s / (1 - beta2**t)  # ŝ ← s / (1−β2ᵗ)
         p -= lr * v_hat / (torch.sqrt(s_hat) + eps)  # p ← p − η·v̂/(√ŝ + ε)
