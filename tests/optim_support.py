@@ -144,3 +144,19 @@ def long_lines(sections, limit=79):
     """Lines of ``sections`` longer than ``limit`` characters."""
     return [f"{name}: {len(line)}: {line.strip()}" for name, body in sections.items()
             for line in body.splitlines() if len(line) > limit]
+
+
+def spawn_and_wait(fn, args, nprocs=2, timeout=600):
+    """``torch.multiprocessing.spawn(fn, args, nprocs)``, but a run that hangs (a process waiting
+    for one that is gone) is stopped after ``timeout`` seconds and fails the test."""
+    import time
+
+    import torch.multiprocessing as mp
+
+    context = mp.spawn(fn, args=args, nprocs=nprocs, join=False)
+    deadline = time.monotonic() + timeout
+    while not context.join(timeout=5):
+        if time.monotonic() > deadline:
+            for process in context.processes:
+                process.terminate()
+            pytest.fail(f"the {nprocs} spawned processes did not finish within {timeout} s")

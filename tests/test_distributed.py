@@ -1,12 +1,14 @@
 """snippets/distributed.py: the Yogi chapter's DDP snippet, run as the page says, in two
 processes on CPU (gloo); both end with the same parameters, equal to one process on all rows."""
 import os
+import random
 import socket
 import sys
 
 import pytest
 import torch
 
+from optim_support import spawn_and_wait
 from snippets.distributed import train_ddp
 from snippets.optim import Yogi
 
@@ -33,15 +35,18 @@ def _process(rank, out):
 
 
 def test_two_processes_end_equal_and_match_one_process_on_all_rows(tmp_path, monkeypatch):
-    import torch.multiprocessing as mp
-
-    with socket.socket() as s:  # a free port for the rendezvous the page's snippet uses
-        s.bind(("127.0.0.1", 0))
+    # The page's snippet meets on MASTER_ADDR:MASTER_PORT. On a machine shared with other test runs,
+    # 127.0.0.1 and a port free a moment ago are not ours alone: a random address of 127/8 (all of it
+    # is loopback) keeps the second process from meeting someone else's store there.
+    rng = random.Random(os.getpid())
+    address = f"127.{rng.randrange(1, 255)}.{rng.randrange(1, 255)}.{rng.randrange(1, 255)}"
+    with socket.socket() as s:
+        s.bind((address, 0))
         port = s.getsockname()[1]
-    monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
+    monkeypatch.setenv("MASTER_ADDR", address)
     monkeypatch.setenv("MASTER_PORT", str(port))
     sys.path.insert(0, os.path.dirname(__file__))
-    mp.spawn(_process, args=(str(tmp_path),), nprocs=2, join=True)
+    spawn_and_wait(_process, (str(tmp_path),))
     ranks = [torch.load(tmp_path / f"{r}.pt") for r in range(2)]
     assert all(torch.equal(a, b) for a, b in zip(ranks[0]["params"], ranks[1]["params"]))
 

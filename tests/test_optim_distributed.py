@@ -13,7 +13,7 @@ import sys
 import pytest
 import torch
 
-from optim_support import kernels_used
+from optim_support import kernels_used, spawn_and_wait
 
 WORLD = 2
 STEPS = 4
@@ -149,11 +149,9 @@ SCENARIOS = {"ddp": _ddp, "zero": _zero, "fsdp2": _fsdp2, "dtensor": _dtensor,
 @pytest.fixture(scope="module")
 def ranks(tmp_path_factory):
     """What each of the two ranks ended with, per scenario."""
-    import torch.multiprocessing as mp
-
     out = tmp_path_factory.mktemp("ranks")
     sys.path.insert(0, os.path.dirname(__file__))  # the spawned processes import this module
-    mp.spawn(_worker, args=(str(out / "store"), str(out)), nprocs=WORLD, join=True)
+    spawn_and_wait(_worker, (str(out / "store"), str(out)), nprocs=WORLD)
     return [torch.load(out / f"rank{r}.pt") for r in range(WORLD)]
 
 

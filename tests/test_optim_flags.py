@@ -145,6 +145,13 @@ def test_impossible_flags_are_refused_by_name(cls, flags, message):
     assert len(opt.param_groups) == 1
 
 
+def test_differentiable_through_betas_is_refused_by_name():
+    betas = (torch.tensor(0.9, requires_grad=True), torch.tensor(0.999, requires_grad=True))
+    with pytest.raises(ValueError, match="differentiable=True with betas that require grad"):
+        Adam([torch.nn.Parameter(torch.ones(2))], betas=betas, differentiable=True)
+    Adam([torch.nn.Parameter(torch.ones(2))], betas=tuple(b.detach() for b in betas), differentiable=True)
+
+
 def test_capturable_with_foreach_is_refused(monkeypatch):
     monkeypatch.setattr(options, "CAPTURABLE_DEVICES", ("cuda", "cpu"))
     with pytest.raises(ValueError, match="foreach=True with capturable=True"):

@@ -82,6 +82,11 @@ def check_flags(group):
             if group.get(flag):
                 raise ValueError(f"Invalid flags: {flag}=True does not support differentiable=True "
                                  "(only the for-loop path records the step for autograd)")
+    if group.get("differentiable") and any(isinstance(b, torch.Tensor) and b.requires_grad
+                                           for b in group.get("betas", ())):
+        raise ValueError("Invalid flags: differentiable=True with betas that require grad is not supported "
+                         "(the for-loop path writes v and s in place, which the gradient of β would need); "
+                         "differentiate with respect to lr, the parameters or the gradients")
     if group.get("capturable") and foreach:
         raise ValueError("Invalid flags: foreach=True with capturable=True is not implemented here; "
                          "use fused=True or leave foreach=None")
