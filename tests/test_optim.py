@@ -1,4 +1,7 @@
-"""snippets/optim.py: Adam against torch.optim.Adam, every Yogi path against NumPy, the API."""
+"""snippets/optim.py: Adam against torch.optim.Adam, every Yogi path against NumPy, the API.
+
+The flags, layouts and plans: test_optim_flags.py; torch.compile, checkpoints and distributed
+training: test_optim_compile.py, test_optim_checkpoints.py, test_optim_distributed.py."""
 import io
 import logging
 import os
@@ -12,6 +15,9 @@ import numpy as np
 import pytest
 import torch
 
+from optim_support import (ADAM_PATHS, DTYPES, TOLERANCE, YOGI_PATHS, formula_check, initial_params,
+                           kernels_used, long_lines, make, numpy_yogi, one_thread, params_on, random_grads,
+                           rel_err, run, skip_unless_available)
 from snippets import optim, scratch
 from snippets.tools import fast as _fast, yogi_c as _yogi_kernel
 from snippets.optim import Adam, Yogi
@@ -19,76 +25,6 @@ from test_snippet_sections import sections
 
 OPTIM_PATH = Path(optim.__file__)
 SOURCE = OPTIM_PATH.read_text()
-DTYPES = [torch.float32, torch.float64]
-TOLERANCE = {torch.float64: 1e-10, torch.float32: 1e-5}
-YOGI_PATHS = ["reference", "torch-fused", "c-kernel", "auto"]
-ADAM_PATHS = ["reference", "torch-fused", "auto"]
-# shapes: the regression's weight and bias, a matrix, a 3-d tensor, and one larger than a CPU
-# chunk of the torch-fused Yogi path, so that path splits it into views
-SHAPES = [(5, 1), (1,), (33, 17), (4, 3, 2), (_fast.CPU_CHUNK + 1000,)]
-
-
-def rel_err(actual, expected):
-    """max |actual − expected| / max |expected|, on CPU float64."""
-    actual = torch.as_tensor(actual).detach().double().cpu()
-    expected = torch.as_tensor(expected).detach().double().cpu()
-    return ((actual - expected).abs().max() / expected.abs().max()).item()
-
-
-def skip_unless_available(impl, device):
-    if impl == "c-kernel":
-        if device.type != "cpu":
-            pytest.skip("the c-kernel path runs on CPU only")
-        if _yogi_kernel.load() is None:
-            pytest.skip(f"the Yogi C kernel cannot be built here: {_yogi_kernel.unavailable_reason()}")
-
-
-def make(cls, params, impl="auto", **kwargs):
-    optimizer = cls(params, **kwargs)
-    optimizer._impl = impl
-    return optimizer
-
-
-# --- float64 NumPy references, written from the equations ---
-
-
-def numpy_yogi(p, grads, lr=1e-2, betas=(0.9, 0.999), eps=1e-3, initial_accumulator=1e-6, weight_decay=0.0):
-    beta1, beta2 = betas
-    p = np.array(p, dtype=np.float64)
-    v, s = np.zeros_like(p), np.full_like(p, initial_accumulator)
-    for t, g in enumerate(grads, start=1):
-        g = np.asarray(g, dtype=np.float64) + weight_decay * p  # g ← g + λ·p
-        v = beta1 * v + (1 - beta1) * g  # v ← β1·v + (1−β1)·g
-        s = s + (1 - beta2) * np.sign(g * g - s) * g * g  # s ← s + (1−β2)·sign(g² − s)·g²
-        v_hat, s_hat = v / (1 - beta1**t), s / (1 - beta2**t)
-        p = p - lr * v_hat / (np.sqrt(s_hat) + eps)  # p ← p − η·v̂/(√ŝ + ε)
-    return p
-
-
-def random_grads(steps, shapes=SHAPES, seed=0):
-    """Gradients spanning five orders of magnitude, so sign(g² − s) flips often."""
-    gen = torch.Generator().manual_seed(seed)
-    out = []
-    for _ in range(steps):
-        scale = 10.0 ** torch.randint(-3, 2, (1,), generator=gen).item()
-        out.append([torch.randn(shape, generator=gen, dtype=torch.float64) * scale for shape in shapes])
-    return out
-
-
-def initial_params(shapes=SHAPES, seed=1):
-    gen = torch.Generator().manual_seed(seed)
-    return [torch.randn(shape, generator=gen, dtype=torch.float64) for shape in shapes]
-
-
-def run(optimizer, params, grads, device, dtype):
-    for step_grads in grads:
-        for p, g in zip(params, step_grads):
-            p.grad = g.to(device, dtype, copy=True)
-        optimizer.step()
-
-
-def params_on(p0, device, dtype):
-    return [torch.nn.Parameter(p.to(device, dtype, copy=True)) for p in p0]
 
 
 # --- Yogi: every path against NumPy ---
@@ -98,8 +34,10 @@ def params_on(p0, device, dtype):
 @pytest.mark.parametrize("impl", YOGI_PATHS)
 @pytest.mark.parametrize(
     "hyper",
-    [{}, {"weight_decay": 0.1, "lr": 0.05, "initial_accumulator": 0.0}, {"betas": (0.5, 0.9), "eps": 1e-6}],
-    ids=["defaults", "weight-decay", "betas-eps"],
+    [{}, {"weight_decay": 0.1, "lr": 0.05, "initial_accumulator": 0.0}, {"betas": (0.5, 0.9), "eps": 1e-6},
+     {"maximize": True, "weight_decay": 0.05}, {"decoupled_weight_decay": True, "weight_decay": 0.5, "lr": 0.05},
+     {"amsgrad": True, "maximize": True, "decoupled_weight_decay": True, "weight_decay": 0.1}],
+    ids=["defaults", "weight-decay", "betas-eps", "maximize", "decoupled", "amsgrad-maximize-decoupled"],
 )
 def test_yogi_path_equals_numpy_reference(device, dtype, impl, hyper):
     skip_unless_available(impl, device)
@@ -119,9 +57,10 @@ def test_yogi_torch_fused_chunking_matches_reference(device, dtype, monkeypatch)
     shapes = [(5, 1), (1,), (7, 30), (3,), (250,), (64,), (65,)]
     p0, grads = initial_params(shapes), random_grads(25, shapes)
     params = params_on(p0, device, dtype)
-    run(make(Yogi, params, "torch-fused", weight_decay=0.01), params, grads, device, dtype)
+    hyper = {"weight_decay": 0.01, "maximize": True, "amsgrad": True}
+    run(make(Yogi, params, "torch-fused", **hyper), params, grads, device, dtype)
     for k, p in enumerate(params):
-        expected = numpy_yogi(p0[k].numpy(), [g[k].numpy() for g in grads], weight_decay=0.01)
+        expected = numpy_yogi(p0[k].numpy(), [g[k].numpy() for g in grads], **hyper)
         assert rel_err(p, expected) <= TOLERANCE[dtype]
 
 
@@ -195,6 +134,9 @@ ADAM_OPTIONS = [
     {"weight_decay": 0.1},
     {"amsgrad": True},
     {"amsgrad": True, "weight_decay": 0.05, "lr": 0.02},
+    {"maximize": True, "weight_decay": 0.05},
+    {"decoupled_weight_decay": True, "weight_decay": 0.1, "lr": 0.02},
+    {"decoupled_weight_decay": True, "weight_decay": 0.1, "amsgrad": True, "maximize": True},
 ]
 
 
@@ -208,7 +150,7 @@ def test_adam_equals_torch_adam(device, dtype, impl, options):
     run(torch.optim.Adam(theirs, foreach=False, **options), theirs, grads, device, dtype)
     for a, b in zip(ours, theirs):
         assert rel_err(a, b) <= TOLERANCE[dtype]
-    if impl != "reference":  # the fused path runs torch's fused kernel: bit-identical to fused=True
+    if impl in ("torch-fused", "auto"):  # torch's fused kernel: bit-identical to fused=True
         fused = params_on(p0, device, dtype)
         run(torch.optim.Adam(fused, fused=True, **options), fused, grads, device, dtype)
         for a, b in zip(ours, fused):
@@ -336,25 +278,10 @@ def test_fused_paths_bump_the_autograd_version(cls):
         loss.backward()
 
 
-def test_non_contiguous_params_take_the_reference_path(device):
-    p0, grads = initial_params([(6, 4)]), random_grads(10, [(4, 6)])
-    strided = [torch.nn.Parameter(p0[0].to(device).t().contiguous().t())]  # (6, 4) with column-major strides
-    assert not strided[0].is_contiguous()
-    opt = Yogi(strided)
-    for step_grads in grads:
-        strided[0].grad = step_grads[0].to(device).t()
-        opt.step()
-    expected = numpy_yogi(p0[0].numpy(), [g[0].t().numpy() for g in grads])
-    assert rel_err(strided[0], expected) <= 1e-10
-    opt._impl = "torch-fused"
-    with pytest.raises(RuntimeError, match="cannot take 1 parameter"):
-        opt.step()
-
-
 def test_subclass_with_its_own_second_moment_runs_the_reference_path():
     class Adagradish(Adam):
-        def _second_moment(self, s, g, beta2):
-            return s + torch.square(g)
+        def _second_moment(self, s, g2, beta2):
+            return s + g2
 
     w = torch.nn.Parameter(torch.ones(3, dtype=torch.float64))
     opt = Adagradish([w], lr=0.1, betas=(0.0, 0.5))
@@ -364,14 +291,18 @@ def test_subclass_with_its_own_second_moment_runs_the_reference_path():
     opt._impl = "torch-fused"
     with pytest.raises(RuntimeError, match="has its own _second_moment"):
         opt.step()
+    for flag in ("fused", "foreach"):
+        with pytest.raises(ValueError, match=f"{flag}=True: this optimizer has its own _second_moment"):
+            Adagradish([w], **{flag: True}).step()
 
 
 def test_invalid_impl_is_rejected():
     w = torch.nn.Parameter(torch.ones(2))
     w.grad = torch.ones(2)
-    for cls, impl, error in [(Yogi, "fast", "Invalid _impl: 'fast'"), (Adam, "c-kernel", "computes Yogi only")]:
+    for cls, impl, kind, error in [(Yogi, "fast", ValueError, "Invalid _impl: 'fast'"),
+                                   (Adam, "c-kernel", RuntimeError, "_impl='c-kernel' .*: computes Yogi only")]:
         opt = make(cls, [w], impl)
-        with pytest.raises(ValueError, match=error):
+        with pytest.raises(kind, match=error):
             opt.step()
 
 
@@ -467,17 +398,6 @@ def test_unavailable_kernel_is_logged_once_with_reason_and_cost(opt_out, monkeyp
     assert reason in record.getMessage() and "about 1.8–2.1× the time of a fused Adam step" in record.getMessage()
 
 
-def test_yogi_amsgrad_group_takes_the_reference_path():
-    w = torch.nn.Parameter(torch.ones(3, dtype=torch.float64))
-    opt = Yogi([{"params": [w], "amsgrad": True}])
-    w.grad = torch.tensor([1.0, 0.1, 0.0], dtype=torch.float64)
-    opt.step()
-    assert "max_exp_avg_sq" in opt.state[w]
-    opt._impl = "c-kernel"
-    with pytest.raises(RuntimeError, match="does not compute amsgrad"):
-        opt.step()
-
-
 def test_yogi_with_beta2_zero_skips_the_torch_fused_path():
     w = torch.nn.Parameter(torch.ones(2, dtype=torch.float64))
     w.grad = torch.tensor([0.5, 2.0], dtype=torch.float64)
@@ -486,8 +406,17 @@ def test_yogi_with_beta2_zero_skips_the_torch_fused_path():
         opt.step()
     opt._impl = "auto"
     opt.step()
+    # the C kernel and the multi-tensor ops need no pre-image
+    assert kernels_used(opt) == {"c-kernel" if _yogi_kernel.load() is not None else "foreach": 1}
     expected = numpy_yogi(np.ones(2), [w.grad.numpy()], betas=(0.9, 0.0))
     assert rel_err(w, expected) <= 1e-12
+    fused = Yogi([w], betas=(0.9, 0.0), fused=True)
+    if _yogi_kernel.load() is not None:  # the C kernel has no pre-image: it takes β2 = 0
+        fused.step()
+        assert kernels_used(fused) == {"c-kernel": 1}
+    else:
+        with pytest.raises(ValueError, match="fused=True cannot take a float64 parameter on cpu .*needs β2 > 0"):
+            fused.step()
 
 
 # --- hyperparameter validation and sparse gradients ---
@@ -595,23 +524,28 @@ def test_sparse_gradients_are_rejected(device, cls, impl):
         opt.step()
 
 
-def test_complex_parameters_are_rejected():
-    w = torch.nn.Parameter(torch.ones(2, dtype=torch.complex64))
-    w.grad = torch.ones(2, dtype=torch.complex64)
-    with pytest.raises(RuntimeError, match="does not support complex parameters"):
-        Yogi([w]).step()
-
-
-def test_yogi_defaults_are_the_documented_ones():
+def test_signatures_match_torch_adam():
+    """Every keyword torch.optim.Adam takes, with its default; Yogi has its own published defaults."""
     import inspect
 
-    defaults = {k: v.default for k, v in inspect.signature(Yogi).parameters.items() if k != "params"}
-    assert defaults == {"lr": 1e-2, "betas": (0.9, 0.999), "eps": 1e-3, "initial_accumulator": 1e-6, "weight_decay": 0}
-    adam = {k: v.default for k, v in inspect.signature(Adam).parameters.items() if k != "params"}
-    assert adam == {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0, "amsgrad": False}
-    doc = Yogi.__doc__
+    def defaults(cls):
+        return {k: v.default for k, v in inspect.signature(cls).parameters.items()
+                if k != "params" and v.kind != v.VAR_KEYWORD}
+
+    assert defaults(Adam) == defaults(torch.optim.Adam)
+    assert defaults(Yogi) == {"lr": 1e-2, "betas": (0.9, 0.999), "eps": 1e-3, "initial_accumulator": 1e-6,
+                              "weight_decay": 0, "amsgrad": False}
+    flags = {k: v for k, v in defaults(torch.optim.Adam).items() if inspect.signature(torch.optim.Adam)
+             .parameters[k].kind == inspect.Parameter.KEYWORD_ONLY}
+    assert set(flags) == {"foreach", "maximize", "capturable", "differentiable", "fused", "decoupled_weight_decay"}
+    w = torch.nn.Parameter(torch.ones(2))
+    for cls in (Adam, Yogi):  # Yogi passes them on to Adam: the same keywords, stored in its groups
+        group = cls([w], **flags).param_groups[0]
+        assert {k: group[k] for k in flags} == flags
+        with pytest.raises(TypeError, match="unexpected keyword argument 'fuse'"):
+            cls([w], fuse=True)
     for source in ("NeurIPS 2018", "tfa.optimizers.Yogi", "optax.yogi", "heuristic carried over from Adam"):
-        assert source in doc
+        assert source in optim.__doc__
 
 
 @pytest.mark.parametrize("cls", [Adam, Yogi])
@@ -648,11 +582,17 @@ def test_yogi_overrides_one_method_of_adam():
     import inspect
 
     body = inspect.getsource(Yogi._second_moment).strip().splitlines()[1:]
-    assert len(body) == 2 and "sign(g² − s)" in body[1]  # a docstring and the one changed line
+    code = [line for line in body if not line.strip().startswith(('"""', "#"))]
+    assert len(code) == 1 and "torch.sign(g2 - s)" in code[0]  # the one changed line
+    assert "s ← s + (1−β2)·sign(g² − s)·g²" in body[1]  # its formula, on the line above
 
 
 def test_every_update_line_carries_its_formula():
-    for name, body in sections(OPTIM_PATH).items():
-        for line in body.splitlines():
-            if re.match(r"\s+(v\[:\]|s\[:\]|p -=|v_hat =|s_hat =|return .*beta2)", line):
-                assert "  # " in line and ("←" in line or "one line Yogi changes" in line), line.strip()
+    """The formula sits beside each update line, or (where the line is long) on the line above."""
+    update = r"\s+(v\.copy_|s\.copy_|m\.copy_|p -=|p\.mul_|g = g \+|v_hat =|s_hat =|return .*beta2)"
+    checked, missing = formula_check(sections(OPTIM_PATH), update, accept=("←", "the line Yogi changes"))
+    assert missing == [] and checked >= 10
+
+
+def test_page_sections_fit_79_columns():
+    assert long_lines(sections(OPTIM_PATH)) == []

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from site_pages import DOCS, LANGUAGES, ROOT, source_pages
-from test_snippet_sections import NEEDS, sections, snippet_files
+from test_snippet_sections import needs, sections, snippet_files
 
 ANCHOR = re.compile(r"^#{1,6} .*\{ *#([a-z0-9-]+) *\}\s*$", re.M)
 HEADING = re.compile(r"^(#{1,6}) (.*)$", re.M)
@@ -64,7 +64,7 @@ def test_a_section_comes_after_the_sections_it_needs(lang, rel):
     for target in INCLUDE.findall(text(lang, rel)):
         path, _, name = target.partition(":")
         code = sections(ROOT / path)[name]
-        for needed in (n for line in NEEDS.findall(code) for n in line.split(", ")):
+        for needed in needs(ROOT / path, name, code):
             assert f"{path}:{needed}" in shown, f"{lang}/{rel} shows {target} before (or without) {path}:{needed}"
         shown.append(target)
 

@@ -1,11 +1,11 @@
 """snippets/scratch.py: the from-scratch Adam and Yogi, against torch.optim.Adam and NumPy."""
-import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
+from optim_support import formula_check, long_lines
 from snippets import scratch
 from test_snippet_sections import sections
 
@@ -155,7 +155,32 @@ def test_each_section_runs_alone_with_torch():
 
 
 def test_every_update_line_carries_its_formula():
-    for name, body in sections(SCRATCH_PATH).items():
-        for line in body.splitlines():
-            if re.match(r"\s+(v|s|p)\[:\] (-)?= ", line) or "_bias_corr = " in line:
-                assert "# " in line and "←" in line, f"{name}: no formula beside {line.strip()!r}"
+    """Beside each update line, or on the line above where the line would pass 79 columns."""
+    update = r"\s+(v\.copy_|s\.copy_|p -= |v_hat = |s_hat = |hyperparams\[\"t\"\] \+= )"
+    checked, missing = formula_check(sections(SCRATCH_PATH), update)
+    assert missing == [] and checked == 12  # 6 update lines in each of adam and yogi
+
+
+def test_page_sections_fit_79_columns():
+    assert long_lines(sections(SCRATCH_PATH)) == []
+
+
+@pytest.mark.parametrize("optimizer", [scratch.adam, scratch.yogi])
+def test_a_learnable_scalar_and_an_empty_tensor_are_updated(optimizer):
+    """0-d tensors (a temperature, a logit scale) and empty ones: the book's ``v[:] = …`` fails on
+    the former; ``copy_`` and ``-=`` take both."""
+    params = [torch.tensor(2.0, requires_grad=True), torch.zeros(0, 3, requires_grad=True)]
+    states = [(torch.zeros(()), torch.zeros(())), (torch.zeros(0, 3), torch.zeros(0, 3))]
+    reference = [torch.tensor(2.0, requires_grad=True)]
+    ref_states = [(torch.zeros(1), torch.zeros(1))]
+    hyperparams, ref_hyper = {"lr": 0.1, "t": 1}, {"lr": 0.1, "t": 1}
+    for step in range(5):
+        for p in params:
+            p.grad = torch.full_like(p, 0.5 * (step + 1))
+        optimizer(params, states, hyperparams)
+        ref = reference[0].detach().reshape(1).requires_grad_()  # the same scalar as a (1,) tensor
+        ref.grad = torch.full((1,), 0.5 * (step + 1))
+        optimizer([ref], ref_states, ref_hyper)
+        reference = [ref.detach().reshape(()).requires_grad_()]
+    assert params[0].shape == () and torch.equal(params[0].detach(), reference[0].detach())
+    assert params[0].item() < 2.0

@@ -2,10 +2,15 @@
 
 Why: torch has fused single-pass Adam kernels but no Yogi kernel. Eager torch ops stream memory
 once per op, so an eager Yogi step costs several times a fused Adam step. This module compiles
-the ~20 lines of C below with the system C compiler (``$CC``, else ``cc``) into a shared
-library, loads it with ``ctypes`` and updates float32/float64 tensors through their data
-pointers in one pass: read p, g, v, s; write p, v, s — the 28 bytes per float32 parameter that
-``torch.optim.Adam(fused=True)`` moves.
+the C below with the system C compiler (``$CC``, else ``cc``) into a shared library, loads it
+with ``ctypes`` and updates float32/float64 tensors through their data pointers in one pass:
+read p, g, v, s; write p, v, s — the 28 bytes per float32 parameter that
+``torch.optim.Adam(fused=True)`` moves (AMSGrad adds m). ``maximize``, L2 or decoupled weight
+decay and AMSGrad each select one of twelve copies of the loop, compiled with those choices as
+constants so that none of them costs a branch per element and every copy vectorises. A
+:class:`Batch` keeps the pointer and size tables of a fixed list of tensors, so a step only
+writes the gradients' pointers; the elements of all tensors are split into one contiguous range
+per OpenMP thread (torch's own OpenMP runtime, which the library shares).
 
 The library is cached under ``$SNIPPETS_KERNEL_CACHE`` (default: ``$XDG_CACHE_HOME`` or
 ``~/.cache``, subfolder ``adam-yogi-snippets``), else in ``adam-yogi-snippets-<uid>`` in the
@@ -36,42 +41,93 @@ import torch
 log = logging.getLogger(__name__)
 
 # One pass per element, in the order of the equations (and of the reference path in optim.py):
-#   g ← g + λ·p;  v ← β1·v + (1−β1)·g;  s ← s + (1−β2)·sign(g² − s)·g²;
-#   p ← p − (η/(1−β1ᵗ)) · v / (√s / √(1−β2ᵗ) + ε)
-# float math stays in the tensor's dtype; sign(0) = 0 and NaN propagate as torch.sign does.
+#   g ← −g (maximize);  p ← p·(1 − ηλ) (decoupled) or g ← g + λ·p;  v ← β1·v + (1−β1)·g;
+#   s ← s + (1−β2)·sign(g² − s)·g²;  m ← max(m, s) (AMSGrad);  p ← p − (η/(1−β1ᵗ))·v/(√s·(1/√(1−β2ᵗ)) + ε)
+# float math stays in the tensor's dtype; sign(0) = sign(NaN) = 0 as in torch.sign, and the
+# AMSGrad maximum propagates NaN as torch.maximum does. The elements of all tensors are split into one contiguous range per thread.
+MAXIMIZE, DECOUPLED, AMSGRAD = 1, 2, 4  # bits of the `flags` argument
+POINTERS_PER_TENSOR = 5  # p, g, v, s, m (m is 0 without AMSGrad)
 _SOURCE = r"""
 #include <math.h>
 #include <stdint.h>
+#include <omp.h>
 
-#define YOGI_KERNEL(NAME, T, SQRT)                                                  \
+/* One loop per combination of flags, each with its flags as constants (so the compiler drops
+   the branches and vectorizes) and restrict pointers (the caller never aliases p, g, v, s, m).
+   WD: 0 none, 1 L2 (g + λ·p), 2 decoupled (p·(1 − ηλ)). */
+#define LOOP(NAME, T, SQRT, MAXIMIZE, WD, AMSGRAD)                                   \
+static void NAME(T *restrict p, const T *restrict g, T *restrict v, T *restrict s,  \
+                 T *restrict m, int64_t a, int64_t b, T b1, T c1, T c2, T step,     \
+                 T ib2, T e, T wd, T decay) {                                       \
+    for (int64_t i = a; i < b; ++i) {                                               \
+        T gi = MAXIMIZE ? -g[i] : g[i];                                             \
+        T pi = p[i];                                                                \
+        if (WD == 2) pi = pi * decay;                                               \
+        if (WD == 1) gi = gi + wd * pi;                                             \
+        const T vi = b1 * v[i] + c1 * gi;                                           \
+        const T g2 = gi * gi;                                                       \
+        const T d = g2 - s[i];                                                      \
+        const T sign = (T)((d > 0) - (d < 0));                                      \
+        T si = s[i] + c2 * sign * g2;                                               \
+        v[i] = vi;                                                                  \
+        s[i] = si;                                                                  \
+        if (AMSGRAD) {                                                              \
+            const T mi = m[i];                                                      \
+            si = (mi != mi || si < mi) ? mi : si;                                   \
+            m[i] = si;                                                              \
+        }                                                                           \
+        p[i] = pi - step * vi / (SQRT(si) * ib2 + e);                               \
+    }                                                                               \
+}
+
+#define LOOPS(P, T, SQRT)                                                            \
+LOOP(P##_000, T, SQRT, 0, 0, 0) LOOP(P##_001, T, SQRT, 0, 0, 1)                     \
+LOOP(P##_010, T, SQRT, 0, 1, 0) LOOP(P##_011, T, SQRT, 0, 1, 1)                     \
+LOOP(P##_020, T, SQRT, 0, 2, 0) LOOP(P##_021, T, SQRT, 0, 2, 1)                     \
+LOOP(P##_100, T, SQRT, 1, 0, 0) LOOP(P##_101, T, SQRT, 1, 0, 1)                     \
+LOOP(P##_110, T, SQRT, 1, 1, 0) LOOP(P##_111, T, SQRT, 1, 1, 1)                     \
+LOOP(P##_120, T, SQRT, 1, 2, 0) LOOP(P##_121, T, SQRT, 1, 2, 1)                     \
+typedef void (*P##_loop)(T *restrict, const T *restrict, T *restrict, T *restrict,  \
+                         T *restrict, int64_t, int64_t, T, T, T, T, T, T, T, T);    \
+static const P##_loop P##_loops[12] = {P##_000, P##_001, P##_010, P##_011,          \
+                                       P##_020, P##_021, P##_100, P##_101,          \
+                                       P##_110, P##_111, P##_120, P##_121};
+
+/* The elements of all tensors, split into one contiguous range per thread. */
+#define KERNEL(NAME, P, T)                                                           \
 void NAME(int64_t ntensors, const int64_t *ptrs, const int64_t *numels,             \
           double lr, double beta1, double beta2, double eps, double weight_decay,   \
-          double bias1, double bias2_sqrt, int nthreads) {                          \
+          double bias1, double bias2_sqrt, int flags, int nthreads) {               \
     const T b1 = (T)beta1, c1 = (T)(1.0 - beta1), c2 = (T)(1.0 - beta2);            \
-    const T step = (T)(lr / bias1), b2s = (T)bias2_sqrt, e = (T)eps;               \
-    const T wd = (T)weight_decay;                                                   \
-    _Pragma("omp parallel num_threads(nthreads)")                                   \
-    for (int64_t k = 0; k < ntensors; ++k) {                                        \
-        T *p = (T *)ptrs[4 * k], *g = (T *)ptrs[4 * k + 1];                         \
-        T *v = (T *)ptrs[4 * k + 2], *s = (T *)ptrs[4 * k + 3];                     \
-        const int64_t n = numels[k];                                                \
-        _Pragma("omp for schedule(static) nowait")                                  \
-        for (int64_t i = 0; i < n; ++i) {                                           \
-            const T gi = weight_decay != 0.0 ? g[i] + wd * p[i] : g[i];             \
-            const T vi = b1 * v[i] + c1 * gi;                                       \
-            const T g2 = gi * gi;                                                   \
-            const T d = g2 - s[i];                                                  \
-            const T sign = (T)((d > 0) - (d < 0));                                  \
-            const T si = s[i] + c2 * sign * g2;                                     \
-            v[i] = vi;                                                              \
-            s[i] = si;                                                              \
-            p[i] = p[i] - step * vi / (SQRT(si) / b2s + e);                         \
+    const T step = (T)(lr / bias1), ib2 = (T)(1.0 / bias2_sqrt), e = (T)eps;        \
+    const T wd = (T)weight_decay, decay = (T)(1.0 - lr * weight_decay);             \
+    const int mode = weight_decay == 0.0 ? 0 : (flags & 2) ? 2 : 1;                 \
+    const P##_loop loop = P##_loops[6 * (flags & 1) + 2 * mode + ((flags & 4) != 0)]; \
+    int64_t total = 0;                                                              \
+    for (int64_t k = 0; k < ntensors; ++k) total += numels[k];                      \
+    _Pragma("omp parallel num_threads(nthreads) if(nthreads > 1)")                 \
+    {                                                                               \
+        const int64_t nt = omp_get_num_threads(), id = omp_get_thread_num();        \
+        const int64_t lo = total * id / nt, hi = total * (id + 1) / nt;             \
+        int64_t base = 0;                                                           \
+        for (int64_t k = 0; k < ntensors && base < hi; ++k) {                       \
+            const int64_t n = numels[k];                                            \
+            const int64_t a = lo > base ? lo - base : 0;                            \
+            const int64_t b = hi < base + n ? hi - base : n;                        \
+            base += n;                                                              \
+            if (a < b)                                                              \
+                loop((T *)ptrs[5 * k], (const T *)ptrs[5 * k + 1],                  \
+                     (T *)ptrs[5 * k + 2], (T *)ptrs[5 * k + 3],                    \
+                     (T *)ptrs[5 * k + 4], a, b, b1, c1, c2, step, ib2, e, wd,      \
+                     decay);                                                        \
         }                                                                           \
     }                                                                               \
 }
 
-YOGI_KERNEL(yogi_step_f32, float, sqrtf)
-YOGI_KERNEL(yogi_step_f64, double, sqrt)
+LOOPS(f32, float, sqrtf)
+LOOPS(f64, double, sqrt)
+KERNEL(yogi_step_f32, f32, float)
+KERNEL(yogi_step_f64, f64, double)
 """
 _FLAGS = ["-O3", "-march=native", "-fno-math-errno", "-ffp-contract=off", "-fopenmp", "-shared", "-fPIC"]
 
@@ -178,7 +234,7 @@ def load():
             lib = ctypes.CDLL(_build(os.environ.get("CC", "cc")))
             for name in ("yogi_step_f32", "yogi_step_f64"):
                 fn = getattr(lib, name)
-                fn.argtypes = [ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p] + [ctypes.c_double] * 7 + [ctypes.c_int]
+                fn.argtypes = [ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p] + [ctypes.c_double] * 7 + [ctypes.c_int] * 2
                 fn.restype = None
             _lib = lib
         except Exception as exc:  # no compiler, no OpenMP, read-only disk, ...: fall back, and say so once
@@ -200,22 +256,54 @@ def unavailable_reason():
 _PARALLEL_MIN_NUMEL = 1 << 15
 
 
-def yogi_step(params, grads, exp_avgs, exp_avg_sqs, *, lr, beta1, beta2, eps, weight_decay, step):
+class Batch:
+    """The C kernel's tables for a fixed list of contiguous CPU tensors of one dtype.
+
+    ``params``, ``exp_avgs``, ``exp_avg_sqs`` (and ``max_exp_avg_sqs`` for AMSGrad) are the
+    tensors the kernel updates in place; their data pointers and sizes go into ctypes arrays
+    once, here. :meth:`run` only writes the gradients' pointers, which change every step. The
+    caller keeps the tensors alive and builds a new batch when one of them moves (its
+    ``data_ptr()`` changes) or is replaced.
+    """
+
+    def __init__(self, params, exp_avgs, exp_avg_sqs, max_exp_avg_sqs=None):
+        lib = load()
+        if lib is None:
+            raise RuntimeError(f"the Yogi C kernel is unavailable: {unavailable_reason()}")
+        dtype = params[0].dtype if params else torch.float32
+        self.fn = lib.yogi_step_f32 if dtype == torch.float32 else lib.yogi_step_f64
+        n = self.n = len(params)
+        self.ptrs = (ctypes.c_int64 * (POINTERS_PER_TENSOR * n))()
+        self.ptrs[0::POINTERS_PER_TENSOR] = [x.data_ptr() for x in params]
+        self.ptrs[2::POINTERS_PER_TENSOR] = [x.data_ptr() for x in exp_avgs]
+        self.ptrs[3::POINTERS_PER_TENSOR] = [x.data_ptr() for x in exp_avg_sqs]
+        if max_exp_avg_sqs is not None:
+            self.ptrs[4::POINTERS_PER_TENSOR] = [x.data_ptr() for x in max_exp_avg_sqs]
+        sizes = [x.numel() for x in params]
+        self.numels = (ctypes.c_int64 * n)(*sizes)
+        self.total = sum(sizes)
+
+    def run(self, grad_ptrs, *, lr, beta1, beta2, eps, weight_decay, step, flags=0, threads=None):
+        """One Yogi step (t = ``step`` ≥ 1) with the gradients at ``grad_ptrs`` (data pointers)."""
+        self.ptrs[1::POINTERS_PER_TENSOR] = grad_ptrs
+        if threads is None:
+            threads = torch.get_num_threads() if self.total >= _PARALLEL_MIN_NUMEL else 1
+        bias1 = 1 - beta1**step
+        bias2_sqrt = (1 - beta2**step) ** 0.5
+        self.fn(self.n, self.ptrs, self.numels, lr, beta1, beta2, eps, weight_decay, bias1, bias2_sqrt,
+                flags, threads)
+
+
+def yogi_step(params, grads, exp_avgs, exp_avg_sqs, *, lr, beta1, beta2, eps, weight_decay, step,
+              max_exp_avg_sqs=None, maximize=False, decoupled_weight_decay=False):
     """Yogi-update contiguous CPU tensors of one dtype (float32 or float64) in place.
 
     All tensors share the step count ``step`` (t ≥ 1). The caller checks layout and dtype.
     """
-    lib = load()
-    fn = lib.yogi_step_f32 if params[0].dtype == torch.float32 else lib.yogi_step_f64
-    n = len(params)
-    ptrs = (ctypes.c_int64 * (4 * n))(
-        *[x.data_ptr() for quad in zip(params, grads, exp_avgs, exp_avg_sqs) for x in quad])
-    sizes = [p.numel() for p in params]
-    numels = (ctypes.c_int64 * n)(*sizes)
-    total = sum(sizes)
-    threads = torch.get_num_threads() if total >= _PARALLEL_MIN_NUMEL else 1
-    bias1 = 1 - beta1**step
-    bias2_sqrt = (1 - beta2**step) ** 0.5
-    fn(n, ptrs, numels, lr, beta1, beta2, eps, weight_decay, bias1, bias2_sqrt, threads)
+    flags = (MAXIMIZE * bool(maximize) | DECOUPLED * bool(decoupled_weight_decay)
+             | AMSGRAD * (max_exp_avg_sqs is not None))
+    Batch(params, exp_avgs, exp_avg_sqs, max_exp_avg_sqs).run(
+        [g.data_ptr() for g in grads], lr=lr, beta1=beta1, beta2=beta2, eps=eps,
+        weight_decay=weight_decay, step=step, flags=flags)
     # The kernel wrote through raw pointers; tell autograd, as torch's own in-place ops do.
     torch.autograd.graph.increment_version(params)
