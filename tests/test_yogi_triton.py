@@ -227,6 +227,44 @@ def test_matches_snippets_optim_reference_path(device, dtype, variant):
 
 
 @pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_the_optimizer_runs_it_when_forced(device, dtype, variant):
+    """``snippets.optim.Yogi`` with ``_impl = "triton"`` (the path ``"auto"`` takes on CUDA): the
+    fast paths' buckets, step counting and flags end in the same numbers as the kernel's own
+    float64 reference, 0-dim and empty parameters included."""
+    from snippets.optim import Yogi
+
+    options = VARIANTS[variant]
+    params, grads = data()
+    ps = [torch.nn.Parameter(x.to(device=device, dtype=dtype)) for x in params]
+    optimizer = Yogi(ps, lr=HYPER["lr"], betas=(HYPER["beta1"], HYPER["beta2"]), eps=HYPER["eps"],
+                     initial_accumulator=S0, **options)
+    optimizer._impl = "triton"
+    for step_grads in grads:
+        for p, g in zip(ps, step_grads):
+            p.grad = g.to(device=device, dtype=dtype)
+        optimizer.step()
+    states = [optimizer.state[p] for p in ps]
+    assert all(int(st["step"]) == len(grads) for st in states)
+    actual = [[x.detach().double().cpu() for x in xs] for xs in (
+        ps, [st["exp_avg"] for st in states], [st["exp_avg_sq"] for st in states],
+        [st["max_exp_avg_sq"] for st in states] if options.get("amsgrad") else [])]
+    expected = reference(params, grads, dtype=dtype, **{**HYPER, **options})
+    assert_matches(actual, expected, dtype, f"optim.Yogi {variant}")
+
+
+def test_counted_step_tensors_are_read_not_incremented():
+    """``counted=True`` (the fast paths advance the counts first): one step, read as t."""
+    params, grads = data(steps=1)
+    counted = [torch.ones(()) for _ in params]  # already advanced to t = 1
+    run = Run(params, torch.float32, "cpu")
+    run.step(grads[0], counted, counted=True, **HYPER)
+    assert all(st.item() == 1 for st in counted)
+    assert_matches(run.state(), reference(params, grads, dtype=torch.float32, **HYPER), torch.float32, "counted")
+
+
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("kind", ["tensor", "shared"])
 def test_step_tensors_counted_and_read_on_the_device(device, kind):
     """``capturable=True``: one step tensor per parameter, or one shared by the group (counted once)."""

@@ -8,7 +8,12 @@ needed to run the code a reader copies from the site.
 * ``options`` — the complete argument and flag checks of ``snippets.optim.Adam`` and ``Yogi``;
 * ``checkpoints`` — loading torch and pytorch_optimizer state dicts into them;
 * ``yogi_c`` — the one-pass Yogi C kernel for CPU tensors, compiled on first use;
+* ``yogi_triton`` (+ ``_yogi_triton_kernel``) — the one-pass Yogi Triton kernel for CUDA tensors
+  (CPU tensors under ``TRITON_INTERPRET=1``);
+* ``shapes`` — parameter lists of real models (GPT-2 small) for the benchmarks;
 * ``benchmark`` — ``python -m snippets.tools.benchmark``: one optimizer step, timed;
 * ``train_benchmark`` — ``python -m snippets.tools.train_benchmark``: the training harness
-  against the book's loop.
+  against the book's loop;
+* ``gpu_check`` — ``python -m snippets.tools.gpu_check``: the CUDA tests and timings of the
+  Triton kernel in one run, for a machine with a GPU.
 """

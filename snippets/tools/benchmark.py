@@ -71,7 +71,7 @@ import zlib  # noqa: E402
 
 import torch  # noqa: E402
 
-from . import yogi_c  # noqa: E402
+from . import shapes as shapes_of_models, yogi_c  # noqa: E402
 from snippets.optim import Adam, Yogi  # noqa: E402
 
 BASELINE = "torch Adam (fused)"
@@ -99,7 +99,6 @@ FLOORS = {
 PEER = "pytorch_optimizer Yogi"
 PEER_SPEEDUP = ("cpu", 10_000_000, 3.0)  # snippets Yogi at least 3× faster than the peer there
 # GPT-2 small: embeddings, then per block ln_1, attention (qkv, out), ln_2, MLP; then ln_f
-GPT2_VOCAB, GPT2_POSITIONS, GPT2_WIDTH, GPT2_LAYERS = 50257, 1024, 768, 12
 
 
 def _forced(cls, impl):
@@ -171,9 +170,7 @@ def optimizers(device="cpu", paths=False, extras=False, case=None):
 
 def gpt2_shapes():
     """GPT-2 small's parameter shapes in model order: 148 tensors, 124,439,808 parameters."""
-    d = GPT2_WIDTH
-    block = [(d,), (d,), (d, 3 * d), (3 * d,), (d, d), (d,), (d,), (d,), (d, 4 * d), (4 * d,), (4 * d, d), (d,)]
-    return [(GPT2_VOCAB, d), (GPT2_POSITIONS, d)] + block * GPT2_LAYERS + [(d,), (d,)]
+    return shapes_of_models.gpt2_small()
 
 
 def _case(size):

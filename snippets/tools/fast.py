@@ -18,6 +18,10 @@ Paths (``optimizer._impl`` forces one; the flags ``fused``/``foreach`` choose as
     fused Adam step there. Needs β2 > 0; float32/float64 for Yogi.
 ``"c-kernel"`` (Yogi on CPU)
     A one-pass C loop compiled on first use (``yogi_c.py``); float32/float64.
+``"triton"`` (Yogi on CUDA)
+    A one-pass Triton kernel, one launch per bucket (``yogi_triton.py``); float32, float16 and
+    bfloat16 with float32 math; ``"auto"`` takes it first on CUDA when triton imports. On CPU
+    tensors it runs only under ``TRITON_INTERPRET=1`` (how the tests check it without a GPU).
 ``"foreach"``
     ``torch._foreach_*`` ops, one multi-tensor op per equation: any floating dtype, any device
     with foreach ops. ``foreach=True`` asks for it; ``"auto"`` uses it where no fused kernel
@@ -51,9 +55,8 @@ count on the device (``capturable``), an ``unavailable()`` reason (``None`` when
 updates one bucket (its tensor lists ``P G V S M``, all of one device and dtype) with the
 hyperparameters ``h`` (:class:`Hyper`). :func:`register` adds it and puts it first (or where
 told) in :data:`PREFERENCE` for the (rule, device type) pairs given; ``_impl`` can then name it.
-A Triton Yogi kernel registers as
-``register(Kernel("triton", ("yogi",), ("cuda",), (torch.float32, ...), run=..., fused=True,
-capturable=True), prefer=[("yogi", "cuda")])``.
+The Triton Yogi kernel (``yogi_triton.py``) registers this way at the end of this file, first
+for Yogi on CUDA.
 """
 import collections
 import functools
@@ -61,7 +64,7 @@ import math
 
 import torch
 
-from . import options, yogi_c
+from . import options, yogi_c, yogi_triton
 
 # Elements per CPU chunk of the Yogi pre-image: g, s and two temporaries stay in L2 cache.
 CPU_CHUNK = 1 << 17
@@ -721,6 +724,20 @@ def _foreach(b, h):
     torch._foreach_addcdiv_(P, V, denom, value=-lr / (1 - h.beta1**t))  # p ← p − η·v̂/(√ŝ + ε)
 
 
+def _yogi_triton(b, h):
+    yogi_triton.yogi_step(  # one launch for the bucket; b.advance() has already counted the step
+        b.P, b.G, b.V, b.S, b.M if h.amsgrad else [], b.steps if b.t is None else b.t,
+        lr=_device_lr(h.lr, b.device), beta1=h.beta1, beta2=h.beta2, eps=h.eps,
+        weight_decay=h.weight_decay, decoupled_weight_decay=h.decoupled, maximize=h.maximize,
+        amsgrad=h.amsgrad, capturable=b.t is None, counted=True)
+
+
+def _triton_unavailable():
+    """On CUDA when present, else on CPU tensors under TRITON_INTERPRET=1 (the tests' way)."""
+    reason = yogi_triton.unavailable_reason()
+    return None if reason is None else f"is unavailable: {reason}"
+
+
 def _c_kernel_unavailable():
     return None if yogi_c.load() is not None else f"is unavailable: {yogi_c.unavailable_reason()}"
 
@@ -742,3 +759,8 @@ register(Kernel("c-kernel", ("yogi",), ("cpu",), _FLOATS, _yogi_c_kernel, fused=
                 unavailable=_c_kernel_unavailable),
          prefer=[("yogi", "cpu")])
 register(Kernel("foreach", ("adam", "yogi"), ("*",), _ALL_FLOATS, _foreach))
+# Triton (CUDA; CPU only under TRITON_INTERPRET=1): first choice for Yogi on CUDA, where it is one
+# pass over memory against the pre-image's six or more; float64 falls through to torch-fused.
+register(Kernel("triton", ("yogi",), ("cuda", "cpu"), yogi_triton.DTYPES, _yogi_triton, fused=True,
+                capturable=True, unavailable=_triton_unavailable),
+         prefer=[("yogi", "cuda")])

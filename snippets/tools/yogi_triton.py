@@ -246,7 +246,7 @@ def _pointers(roles, device, dtype):
 
 def yogi_step(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, *, lr, beta1, beta2, eps,
               weight_decay, decoupled_weight_decay=False, maximize=False, amsgrad=False, capturable=False,
-              block_size=None, num_warps=None):
+              block_size=None, num_warps=None, counted=False):
     """Yogi-update ``params`` in place: one launch for the whole list (more only if steps differ).
 
     Args:
@@ -263,9 +263,11 @@ def yogi_step(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps
         capturable: nothing is read on the host, so a CUDA graph can capture the step; needs step
             tensors (and tensor hyperparameters) on the parameters' device.
         block_size, num_warps: tuning (defaults :data:`BLOCK_SIZE`, :data:`NUM_WARPS`).
+        counted: step tensors already hold the count after this step (the caller advanced
+            them, as ``snippets.tools.fast`` does): they are read, not incremented.
     """
     for name, flag in (("decoupled_weight_decay", decoupled_weight_decay), ("maximize", maximize),
-                       ("amsgrad", amsgrad), ("capturable", capturable)):
+                       ("amsgrad", amsgrad), ("capturable", capturable), ("counted", counted)):
         _check_flag(name, flag)
     eps = _check_number("epsilon value", eps)
     weight_decay = _check_number("weight_decay value", weight_decay)
@@ -347,12 +349,13 @@ def yogi_step(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps
                 raise ValueError(f"Invalid state_steps[{i}]: a step count of {count} (expected a whole number ≥ 0)")
         groups = {}
         for i, count in enumerate(counts):
-            groups.setdefault(int(count) + 1, []).append(i)  # t = count + 1 after this step
+            groups.setdefault(int(count) + (not counted), []).append(i)  # t: the count after this step
         plans = [([[column[i] for i in index] for column in columns], [numels[i] for i in index], None, t)
                  for t, index in groups.items()]
-        _increment(steps)
+        if not counted:
+            _increment(steps)
     tables = [_table(device, block, *plan[:3]) for plan in plans]
-    if steps is not None and on_device:
+    if steps is not None and on_device and not counted:
         _increment(steps)  # after the tables: a capture that would need a new table fails before this
     for plan, table in zip(plans, tables):
         _launch(dtype, table, plan[3], config, device, step_dtype=steps[0].dtype if plan[2] else None)
