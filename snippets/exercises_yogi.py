@@ -27,17 +27,15 @@ import math
 import torch
 
 
-def rare_gradient_problem(C=20.0, delta=0.5, steps=20_000, lr=0.5, beta2=0.9, eps=1e-8, seed=0):
-    """Adam and Yogi (β1 = 0, no bias correction) on f_t(x) = g_t·x over x ∈ [−1, 1].
-
-    g_t = C with probability p = (1 + δ)/(C + 1), else −1: E[g_t] = δ > 0, so the optimum is x = −1.
-    Both methods see the same gradient stream. Returns the gradients and, for each method,
-    x_t and s_t for t = 1..steps.
-    """
+def rare_gradient_problem(C=20.0, delta=0.5, steps=20_000, lr=0.5,
+                          beta2=0.9, eps=1e-8, seed=0):
+    """Adam and Yogi (β1 = 0, no bias correction) on f_t(x) = g_t·x,
+    x ∈ [−1, 1]; g_t = C with probability p, else −1, the same stream
+    for both. Returns the gradients and each method's x_t and s_t."""
     p = (1 + delta) / (C + 1)  # P(g_t = C); E[g_t] = p·C − (1 − p) = δ
     generator = torch.Generator().manual_seed(seed)
-    large = (torch.rand(steps, generator=generator, dtype=torch.float64) < p).tolist()
-    gradients = [C if is_large else -1.0 for is_large in large]
+    draws = torch.rand(steps, generator=generator, dtype=torch.float64)
+    gradients = [C if is_large else -1.0 for is_large in (draws < p).tolist()]
     result = {"g": gradients}
     for method in ("adam", "yogi"):
         x, s = 0.0, 0.0  # x_1 = 0, s_0 = 0; β1 = 0, so v_t = g_t
@@ -45,13 +43,16 @@ def rare_gradient_problem(C=20.0, delta=0.5, steps=20_000, lr=0.5, beta2=0.9, ep
         for t, g in enumerate(gradients, start=1):
             g2 = g * g
             if method == "adam":
-                s = beta2 * s + (1 - beta2) * g2  # s_t = β2·s_{t−1} + (1−β2)·g_t²
+                # s_t = β2·s_{t−1} + (1−β2)·g_t²
+                s = beta2 * s + (1 - beta2) * g2
             else:
-                s = s + (1 - beta2) * ((g2 > s) - (g2 < s)) * g2  # s_t = s_{t−1} + (1−β2)·sign(g_t² − s_{t−1})·g_t²
+                # s_t = s_{t−1} + (1−β2)·sign(g_t² − s_{t−1})·g_t²
+                s = s + (1 - beta2) * ((g2 > s) - (g2 < s)) * g2
             xs.append(x)
             ss.append(s)
-            x = x - lr / math.sqrt(t) * g / (math.sqrt(s) + eps)  # x_{t+1} = x_t − α_t·g_t/(√s_t + ε), α_t = α/√t
-            x = min(1.0, max(-1.0, x))  # project onto [−1, 1]
+            # x_{t+1} = x_t − α_t·g_t/(√s_t + ε), α_t = α/√t, in [−1, 1]
+            x = x - lr / math.sqrt(t) * g / (math.sqrt(s) + eps)
+            x = min(1.0, max(-1.0, x))
         result[f"x_{method}"] = xs
         result[f"s_{method}"] = ss
     return result
@@ -62,47 +63,56 @@ def rare_gradient_problem(C=20.0, delta=0.5, steps=20_000, lr=0.5, beta2=0.9, ep
 import torch
 
 
-def train_yogi(lr=0.01, eps=1e-3, steps=1500, batch_size=10, seed=0, beta1=0.9, beta2=0.999):
-    """Yogi from scratch on y = X·w + b + noise (1500 examples, 5 features); returns (losses, w, b).
-
-    ``losses`` holds the loss ½·(ŷ − y)² over all the data every 50 steps.
-    """
+def train_yogi(lr=0.01, eps=1e-3, steps=1500, batch_size=10, seed=0,
+               beta1=0.9, beta2=0.999):
+    """Yogi from scratch on y = X·w + b + noise (1500 examples, 5
+    features); returns (the loss every 50 steps, w, b)."""
     generator = torch.Generator().manual_seed(seed)
     X = torch.randn(1500, 5, generator=generator)
     noise = 0.5 * torch.randn(1500, 1, generator=generator)
-    y = X @ torch.tensor([[2.0], [-3.4], [1.5], [0.5], [-1.0]]) + 4.2 + noise
+    w_true = torch.tensor([[2.0], [-3.4], [1.5], [0.5], [-1.0]])
+    y = X @ w_true + 4.2 + noise
     w, b = torch.zeros(5, 1), torch.zeros(1)
-    states = [(torch.zeros_like(p), torch.zeros_like(p)) for p in (w, b)]  # v_0 = s_0 = 0
+    # v_0 = s_0 = 0
+    states = [(torch.zeros_like(p), torch.zeros_like(p)) for p in (w, b)]
     losses = []
     for t in range(1, steps + 1):
         batch = torch.randint(0, len(X), (batch_size,), generator=generator)
         r = X[batch] @ w + b - y[batch]  # ŷ − y on the minibatch
-        grads = (X[batch].T @ r / batch_size, r.mean(0))  # ∇w, ∇b of the mean of ½·(ŷ − y)²
+        # ∇w, ∇b of the mean of ½·(ŷ − y)²
+        grads = (X[batch].T @ r / batch_size, r.mean(0))
         for p, g, (v, s) in zip((w, b), grads, states):
             v[:] = beta1 * v + (1 - beta1) * g  # v ← β1·v + (1−β1)·g
-            s[:] = s + (1 - beta2) * torch.sign(g * g - s) * g * g  # s ← s + (1−β2)·sign(g² − s)·g²
+            # s ← s + (1−β2)·sign(g² − s)·g²
+            s[:] = s + (1 - beta2) * torch.sign(g * g - s) * g * g
             v_hat, s_hat = v / (1 - beta1**t), s / (1 - beta2**t)  # v̂, ŝ
-            p -= lr * v_hat / (torch.sqrt(s_hat) + eps)  # p ← p − η·v̂/(√ŝ + ε)
+            p -= lr * v_hat / (torch.sqrt(s_hat) + eps)  # p ← p − η·v̂/(√ŝ+ε)
         if t % 50 == 0:
             losses.append(((X @ w + b - y) ** 2 / 2).mean().item())
     return losses, w, b
 
 
-def yogi_lr_eps_sweep(lrs=(1e-3, 1e-2, 1e-1, 1.0), epss=(1e-8, 1e-3, 1e-1, 10.0), steps=1500, seed=0):
-    """Final loss of :func:`train_yogi` for every (η, ε) pair, same data and minibatches each time."""
-    return {(lr, eps): train_yogi(lr, eps, steps=steps, seed=seed)[0][-1] for lr in lrs for eps in epss}
+def yogi_lr_eps_sweep(lrs=(1e-3, 1e-2, 1e-1, 1.0),
+                      epss=(1e-8, 1e-3, 1e-1, 10.0), steps=1500, seed=0):
+    """Final loss of train_yogi for every (η, ε), same data and batches."""
+    return {(lr, eps): train_yogi(lr, eps, steps=steps, seed=seed)[0][-1]
+            for lr in lrs for eps in epss}
 # --8<-- [end:lr-eps]
 
 
 # --8<-- [start:bias-correction-heuristic]
 def corrected_second_moments(c=1.0, beta2=0.999, steps=3000):
-    """ŝ_t = s_t/(1 − β2ᵗ) of Adam and of Yogi when every g_t² equals c (s_0 = 0); t = 1..steps."""
+    """ŝ_t = s_t/(1 − β2ᵗ) of Adam and of Yogi when every g_t² = c and
+    s_0 = 0, for t = 1..steps."""
     s_adam = s_yogi = 0.0
     s_hat_adam, s_hat_yogi = [], []
     for t in range(1, steps + 1):
-        s_adam = beta2 * s_adam + (1 - beta2) * c  # s_t = β2·s_{t−1} + (1−β2)·c = (1 − β2ᵗ)·c
-        s_yogi = s_yogi + (1 - beta2) * ((c > s_yogi) - (c < s_yogi)) * c  # grows by (1−β2)·c per step up to c
+        # s_t = β2·s_{t−1} + (1−β2)·c = (1 − β2ᵗ)·c
+        s_adam = beta2 * s_adam + (1 - beta2) * c
+        # s_t grows by (1−β2)·c per step, up to c
+        s_yogi = s_yogi + (1 - beta2) * ((c > s_yogi) - (c < s_yogi)) * c
         s_hat_adam.append(s_adam / (1 - beta2**t))  # = c for every t
-        s_hat_yogi.append(s_yogi / (1 - beta2**t))  # = t·(1−β2)·c/(1 − β2ᵗ) while s_t < c
+        # = t·(1−β2)·c/(1 − β2ᵗ) while s_t < c
+        s_hat_yogi.append(s_yogi / (1 - beta2**t))
     return s_hat_adam, s_hat_yogi
 # --8<-- [end:bias-correction-heuristic]
