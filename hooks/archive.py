@@ -11,7 +11,6 @@ URL when ``repo_url`` is set in mkdocs.yml.
 """
 from __future__ import annotations
 
-import importlib.util
 import io
 import os
 import posixpath
@@ -24,21 +23,16 @@ from mkdocs.exceptions import PluginError
 
 HOOKS = Path(__file__).resolve().parent
 ROOT = HOOKS.parent
+if str(ROOT) not in sys.path:  # `import hooks.chapters` (and `import snippets`) in this process
+    sys.path.insert(0, str(ROOT))
+from hooks import fresh  # noqa: E402
 ARCHIVE = "adam-yogi-code.zip"
 TOP = "adam-yogi"  # the folder the archive unpacks into
 MARKER = "<!-- code-download -->"
 TIMESTAMP = (2018, 2, 22, 0, 0, 0)  # any fixed date: the archive does not change with the clock
 
 
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"adam_yogi_archive_hooks_{name}", HOOKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-chapters, labels = _load("chapters"), _load("labels")
+chapters, labels = fresh("chapters", "labels")
 
 
 def members() -> dict[str, bytes]:
@@ -72,7 +66,7 @@ def archive_bytes() -> bytes:
 
 def on_config(config):
     global chapters, labels
-    chapters, labels = _load("chapters"), _load("labels")
+    chapters, labels = fresh("chapters", "labels")
     return config
 
 

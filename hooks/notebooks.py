@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import importlib.util
 import json
 import os
 import posixpath
@@ -42,17 +41,12 @@ from nbclient import NotebookClient
 
 HOOKS = Path(__file__).resolve().parent
 ROOT = HOOKS.parent
+if str(ROOT) not in sys.path:  # `import hooks.chapters` (and `import snippets`) in this process
+    sys.path.insert(0, str(ROOT))
+from hooks import fresh  # noqa: E402
 
 
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"adam_yogi_notebook_hooks_{name}", HOOKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-chapters, figures, labels = _load("chapters"), _load("figures"), _load("labels")
+chapters, figures, labels = fresh("chapters", "figures", "labels")
 
 
 def _i18n(config):
@@ -65,7 +59,7 @@ def _jupyter(config):
 
 def on_config(config):
     global chapters, figures, labels
-    chapters, figures, labels = _load("chapters"), _load("figures"), _load("labels")
+    chapters, figures, labels = fresh("chapters", "figures", "labels")
     return config
 
 

@@ -23,7 +23,6 @@ in ``.cache/pages``, keyed by the page's code, the device and the data file.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import re
@@ -39,6 +38,9 @@ from mkdocs.structure.files import File
 
 HOOKS = Path(__file__).resolve().parent
 ROOT = HOOKS.parent
+if str(ROOT) not in sys.path:  # `import hooks.chapters` (and `import snippets`) in this process
+    sys.path.insert(0, str(ROOT))
+from hooks import fresh  # noqa: E402
 CACHE_DIR = ROOT / ".cache" / "pages"
 RUNNER = HOOKS / "page_runner.py"
 OUTPUT = re.compile(r"^([ \t]*)<!-- output -->[ \t]*$", re.M)
@@ -50,16 +52,7 @@ BENCHMARK_ARGS = {"sizes": (6, 100_000, 1_000_000), "repeats": 5, "warmup": 2}
 log = get_plugin_logger("page_runs")
 
 
-def _load(name: str):
-    """Load hooks/<name>.py afresh (a module of its own; mkdocs serve picks up edits)."""
-    spec = importlib.util.spec_from_file_location(f"adam_yogi_hooks_{name}", HOOKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being created
-    spec.loader.exec_module(module)
-    return module
-
-
-chapters, figures, labels = _load("chapters"), _load("figures"), _load("labels")
+chapters, figures, labels = fresh("chapters", "figures", "labels")
 
 
 def _importable_root():
@@ -163,13 +156,13 @@ class PageRuns:
                 missing.append(name)
         if missing:
             started = time.perf_counter()
-            fresh = run_pages([jobs[name] for name in missing], self.device)
+            ran = run_pages([jobs[name] for name in missing], self.device)
             log.info(f"ran the code of {', '.join(missing)} in {time.perf_counter() - started:.1f} s "
                      f"({self.device}, python -I, outside the repository)")
-            results.update(fresh)
+            results.update(ran)
             if self.use_cache:
                 for name in missing:
-                    _write_atomic(CACHE_DIR / f"{name}-{keys[name]}.json", json.dumps(fresh[name]))
+                    _write_atomic(CACHE_DIR / f"{name}-{keys[name]}.json", json.dumps(ran[name]))
                     for stale in CACHE_DIR.glob(f"{name}-{'?' * 16}.json"):
                         if stale.name != f"{name}-{keys[name]}.json":
                             stale.unlink()
@@ -225,7 +218,7 @@ def on_startup(command, dirty):
 
 def on_config(config):
     global chapters, figures, labels
-    chapters, figures, labels = _load("chapters"), _load("figures"), _load("labels")
+    chapters, figures, labels = fresh("chapters", "figures", "labels")
     # A top-level build (not one of i18n's nested per-language builds) starts from nothing kept
     # in memory: results of the previous `mkdocs serve` rebuild may come from older code.
     if not config.plugins["i18n"].building:

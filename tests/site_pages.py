@@ -48,13 +48,17 @@ def resource_refs(html):
 
 def chapters_hook():
     """hooks/chapters.py, the hooks' reading of pages and sections (one home for that logic)."""
-    import importlib.util
+    import importlib
     import sys
 
-    name = "adam_yogi_chapters_for_tests"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "hooks" / "chapters.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    return importlib.import_module("hooks.chapters")
+
+
+def hook_module(name):
+    """hooks/<name>.py, a module the hooks share (figures, labels)."""
+    import importlib
+
+    chapters_hook()
+    return importlib.import_module(f"hooks.{name}")

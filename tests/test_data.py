@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from snippets import data
-from snippets.data import FILENAME, SHA1, URL, AirfoilUnavailable, load_airfoil
+from snippets.data import FILENAME, SHA1, AirfoilUnavailable, load_airfoil
 
 from test_snippet_sections import sections  # noqa: E402
 

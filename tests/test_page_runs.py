@@ -3,7 +3,6 @@ page order, outside the repository; output markers show what they printed; figur
 the page's namespace, reproducibly; a failing block fails the build naming page and section;
 `mkdocs serve` reuses a page's run until its code, the device or the data change."""
 import importlib.util
-import json
 import re
 import sys
 
@@ -135,13 +134,18 @@ def test_printing_unseen_or_a_marker_with_nothing_fails(hook):
         hook.run_pages([_job("p", ("x = 1", True))], "cpu")
 
 
-@pytest.mark.slow
-def test_figures_come_from_the_namespace_in_each_language_reproducibly(hook):
-    class_code = ("from typing import NamedTuple\nclass R(NamedTuple):\n    epochs: list\n    losses: list\n"
-                  "adam_run = R([0.5, 1.0], [0.3, 0.25])\n")
+def _loss_figure_job(hook, extra=""):
+    """A page that defines an ``adam_run`` (and ``extra``) and shows the adam-scratch figure."""
+    code = ("from typing import NamedTuple\nclass R(NamedTuple):\n    epochs: list\n    losses: list\n"
+            f"adam_run = R([0.5, 1.0], [0.3, 0.25])\n{extra}print(1)\n")
     figure = {"name": "adam-scratch", "after": 0, "defs": [hook.chapters.section("snippets/plots.py:plot-losses")],
               "call": hook.chapters.section("snippets/plots.py:show-adam-scratch")}
-    job = _job("p", (class_code + "print(1)", True), figures=[figure])
+    return _job("p", (code, True), figures=[figure])
+
+
+@pytest.mark.slow
+def test_figures_come_from_the_namespace_in_each_language_reproducibly(hook):
+    job = _loss_figure_job(hook)
     one, two = (hook.run_pages([job], "cpu")["p"]["figures"]["adam-scratch"] for _ in range(2))
     assert one == two and one["zh"].startswith("<?xml") and "<dc:date>" not in one["zh"]
     assert "Adam（从零开始实现）" in one["zh"] and "Adam (from scratch)" in one["en"]
@@ -150,11 +154,8 @@ def test_figures_come_from_the_namespace_in_each_language_reproducibly(hook):
 
 @pytest.mark.slow
 def test_synthetic_data_is_said_in_the_figure(hook):
-    code = ("from typing import NamedTuple\nclass R(NamedTuple):\n    epochs: list\n    losses: list\n"
-            "class D(NamedTuple):\n    source: str\nadam_run = R([0.5, 1.0], [0.3, 0.25])\ndata = D('synthetic')\n")
-    figure = {"name": "adam-scratch", "after": 0, "defs": [hook.chapters.section("snippets/plots.py:plot-losses")],
-              "call": hook.chapters.section("snippets/plots.py:show-adam-scratch")}
-    result = hook.run_pages([_job("p", (code + "print(1)", True), figures=[figure])], "cpu")["p"]
+    job = _loss_figure_job(hook, "class D(NamedTuple):\n    source: str\ndata = D('synthetic')\n")
+    result = hook.run_pages([job], "cpu")["p"]
     assert result["data_source"] == "synthetic"
     assert "synthetic data" in result["figures"]["adam-scratch"]["en"]
 
@@ -275,3 +276,23 @@ def test_the_built_pages_show_this_builds_outputs(built_site):
         assert len(outputs) == 2
         assert len(re.findall(r"loss: 0\.2\d\d, \d+\.\d{3} sec/epoch", html)) == 2
         assert "x_T = " in built_html(built_site, "convergence.md", lang).read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_without_the_data_file_the_adam_page_runs_on_synthetic_data_and_says_so(hook, monkeypatch, tmp_path, caplog):
+    """The real page's code, with $ADAM_YOGI_DATA_DIR naming an empty folder: the loader's one
+    line reaches the build log, the outputs are still there, the figures say "synthetic"."""
+    import logging
+
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setenv("ADAM_YOGI_DATA_DIR", str(tmp_path / "empty"))
+    with caplog.at_level(logging.INFO):
+        result = hook.run_pages([hook.page_job("adam")], "cpu")["adam"]
+    assert result["data_source"] == "synthetic"
+    assert len(result["outputs"]) == 2 and all(re.fullmatch(r"loss: 0\.\d{3}, \d+\.\d{3} sec/epoch\n", o) for o in result["outputs"])
+    assert "synthetic data" in result["figures"]["adam-scratch"]["en"]
+    assert "合成数据" in result["figures"]["adam-scratch"]["zh"]
+    # drawn before the page reads any data: that figure does not depend on it and says nothing
+    assert "synthetic" not in result["figures"]["bias-correction"]["en"]
+    said = [r.getMessage() for r in caplog.records if "page code said" in r.getMessage()]
+    assert len(said) == 1 and "airfoil data unavailable" in said[0] and "does not exist" in said[0]

@@ -8,7 +8,7 @@ import symtable
 
 import pytest
 
-from site_pages import DOCS, LANGUAGES, ROOT, chapters_hook, source_pages
+from site_pages import DOCS, LANGUAGES, ROOT, chapters_hook, hook_module, source_pages
 from test_snippet_sections import sections, snippet_files
 
 chapters = chapters_hook()
@@ -69,12 +69,7 @@ def test_every_snippet_section_is_shown_in_each_language(lang):
 
 
 def _figures_registry():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("figures_for_tests", ROOT / "hooks" / "figures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.FIGURES
+    return hook_module("figures").FIGURES
 
 
 def free_names(code):

@@ -3,7 +3,6 @@ built pages in page order; every notebook and script the site offers; the code a
 runs in a temporary folder outside the repository, with no PYTHONPATH, torch (and matplotlib
 for the plots) the only packages it may use, and prints the results the page shows."""
 import ast
-import html
 import os
 import re
 import subprocess
@@ -11,13 +10,12 @@ import sys
 import time
 import zipfile
 from html.parser import HTMLParser
-from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from site_pages import LANGUAGES, ROOT, built_html, chapters_hook, source_pages
+from site_pages import LANGUAGES, ROOT, built_html, chapters_hook, hook_module
 from test_snippet_sections import BLOCKED
 
 pytestmark = pytest.mark.slow
@@ -197,12 +195,7 @@ def test_the_notebook_runs_outside_the_repository_and_draws_its_figures(built_si
 
 
 def _figure_labels():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("labels_for_tests", ROOT / "hooks" / "labels.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.FIGURE_LABELS
+    return hook_module("labels").FIGURE_LABELS
 
 
 def _is_sections(source):
