@@ -254,6 +254,13 @@ def on_files(files: Files, config):
 # --- the downloads ------------------------------------------------------------------------------
 
 DOWNLOADS = "<!-- downloads -->"
+# What of a notebook page stays out of the search index: the code and its hidden copy for the
+# copy button. Only elements with no descendant of their own tag: Material's
+# search parser ends an excluded element at the first closing tag of the same name.
+SEARCH_EXCLUDED = {
+    "<pre>": "<pre data-search-exclude>",
+    '<div class="clipboard-copy-txt"': '<div data-search-exclude class="clipboard-copy-txt"',
+}
 
 
 def _download_names(chapter: str) -> tuple[str, str]:
@@ -284,11 +291,15 @@ def on_page_markdown(markdown, page, config, files):
 
 
 def on_page_content(html, page, config, files):
-    """Notebook pages start with the links to their .ipynb and the chapter's .py."""
+    """Notebook pages start with the links to their .ipynb and the chapter's .py. Their code
+    cells stay out of the search index: the chapter page holds the same code, and indexing it
+    twice doubled the index that every page loads."""
     if isinstance(page.file, NotebookFile):
         ipynb, py = _download_names(Path(page.file.src_uri).stem)
         links = labels.TEXT[_i18n(config).current_language]["notebook_downloads"].format(ipynb=ipynb, py=py)
         html = f'<p class="notebook-download">{links}</p>\n' + html
+        for opening, excluded in SEARCH_EXCLUDED.items():
+            html = html.replace(opening, excluded)
     return html
 
 

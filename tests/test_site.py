@@ -1,4 +1,5 @@
 """The site frame: strict build, language parity, snippet includes, offline HTML, notebook pages."""
+import base64
 import json
 import re
 from pathlib import Path
@@ -137,7 +138,9 @@ def test_notebook_pages_render_cells_and_figures_not_raw_source(built_site):
             page = built_html(built_site, rel, lang)
             html = page.read_text(encoding="utf-8")
             assert "jp-Cell" in html and "jp-OutputArea" in html, f"{page}: no executed cells"
-            assert re.search(r'jp-RenderedSVG[^>]*>\s*<svg', html), f"{page}: no figure output (SVG, text kept as text)"
+            figures = re.findall(r'<img[^>]+src="data:image/svg\+xml;base64,([^"]+)"', html)
+            assert figures, f"{page}: no figure output (SVG)"
+            assert all(b"<text" in base64.b64decode(f) for f in figures), f"{page}: figure text not kept as text"
             assert "# %%" not in html, f"{page}: raw jupytext source on the page"
             assert not (page.parent.parent / Path(rel).name).exists(), f"raw copy of {rel} published"
             ipynb = json.loads((page.parent / (Path(rel).stem + ".ipynb")).read_text(encoding="utf-8"))
@@ -156,6 +159,17 @@ def test_language_switcher_links_are_relative_and_point_to_the_counterpart(built
                 assert not href.startswith("/"), f"{page}: absolute switcher link {href}"
                 target = (page.parent / href).resolve() / "index.html"
                 assert target == built_html(built_site, rel, other).resolve(), f"{page} → {other}: {href}"
+
+
+@pytest.mark.slow
+def test_notebook_code_is_not_indexed_twice(built_site):
+    """The chapter pages' code is in the search index; the notebooks' copies of it are not."""
+    index = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    text = {doc["location"]: doc["text"] for doc in index["docs"]}
+    notebook_text = " ".join(t for loc, t in text.items() if "notebooks/" in loc)
+    chapter_text = " ".join(t for loc, t in text.items() if loc.startswith(("adam/", "en/adam/")))
+    assert "def train_loop" in chapter_text and "def train_loop" not in notebook_text
+    assert any("notebooks/" in loc for loc in text), "notebook pages are still searchable (their markdown)"
 
 
 def test_page_url_helper_matches_mkdocs_layout():
