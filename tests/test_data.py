@@ -279,6 +279,7 @@ def test_synthetic_fallback_shape_and_determinism(capsys):
     first = load_airfoil(url=refused_url())
     torch.manual_seed(456)  # the global RNG has no say
     second = load_airfoil(url=refused_url())
+    assert capsys.readouterr().err.count("using synthetic data of the same shape\n") == 2
     assert first.source == "synthetic" and first.path is None
     assert first.features.shape == (1500, 5) and first.labels.shape == (1500,)
     assert first.features.dtype == first.labels.dtype == torch.float32
