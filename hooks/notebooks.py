@@ -150,9 +150,11 @@ class NotebookRuns:
             return f"{Path(source).stem}-{digest.hexdigest()[:16]}"
 
         self._pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="notebook")
+        # Longest first (by code cells), so that the last notebook to finish is a short one.
+        order = sorted(self.generated, key=lambda s: -sum(c.cell_type == "code" for c in self.generated[s][0].cells))
         self.futures = {
-            source: self._pool.submit(_execute, notebook, kernel_name, device, key(source))
-            for source, (notebook, _) in self.generated.items()
+            source: self._pool.submit(_execute, self.generated[source][0], kernel_name, device, key(source))
+            for source in order
         }
         self._pool.shutdown(wait=False)  # the threads end with their notebook
 

@@ -106,65 +106,89 @@ def _key(job: dict, common: dict, device: str, data: str) -> str:
     return h.hexdigest()[:16]
 
 
+class Runner:
+    """One ``python -I`` running pages in a temporary folder, started now, awaited by
+    :meth:`results` (its imports overlap the rest of MkDocs' start-up)."""
+
+    def __init__(self, jobs: list[dict], device: str):
+        self._tmp = tempfile.TemporaryDirectory(prefix="adam-yogi-pages-")
+        tmp = Path(self._tmp.name)
+        self.job_path, self.result_path = tmp / "job.json", tmp / "result.json"
+        self.job_path.write_text(json.dumps({"pages": jobs, **_common_job()}), encoding="utf-8")
+        work = tmp / "work"
+        work.mkdir()
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", str(RUNNER), str(self.job_path), str(self.result_path)],
+            cwd=work, env=chapters.reader_env(device), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+
+    def results(self) -> dict:
+        """{page: result}; a failing block raises, naming the page and the section."""
+        try:
+            _, stderr = self.proc.communicate()
+            for line in stderr.splitlines():
+                if line.strip():
+                    log.info(f"page code said: {line}")
+            if self.proc.returncode != 0 or not self.result_path.is_file():
+                raise PluginError(f"the page runner failed (exit {self.proc.returncode}):\n{stderr[-3000:]}")
+            result = json.loads(self.result_path.read_text(encoding="utf-8"))
+        finally:
+            self._tmp.cleanup()
+        if "error" in result:
+            error = result["error"]
+            raise PluginError(f"{error['page']}.md: the code block {error['section']} failed:\n{error['traceback']}")
+        provenance = {"torch": result.pop("torch"), "device": result.pop("device")}
+        return {page: {**value, **provenance} for page, value in result.items()}
+
+
 def run_pages(jobs: list[dict], device: str) -> dict:
     """Run the pages in one fresh ``python -I`` in a temporary folder; {page: result}."""
-    common = _common_job()
-    with tempfile.TemporaryDirectory(prefix="adam-yogi-pages-") as tmp:
-        job_path, result_path = Path(tmp) / "job.json", Path(tmp) / "result.json"
-        job_path.write_text(json.dumps({"pages": jobs, **common}), encoding="utf-8")
-        work = Path(tmp) / "work"
-        work.mkdir()
-        proc = subprocess.run(
-            [sys.executable, "-I", str(RUNNER), str(job_path), str(result_path)],
-            cwd=work, env=chapters.reader_env(device), capture_output=True, text=True,
-        )
-        for line in proc.stderr.splitlines():
-            if line.strip():
-                log.info(f"page code said: {line}")
-        if proc.returncode != 0 or not result_path.is_file():
-            raise PluginError(f"the page runner failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
-        result = json.loads(result_path.read_text(encoding="utf-8"))
-    if "error" in result:
-        error = result["error"]
-        raise PluginError(f"{error['page']}.md: the code block {error['section']} failed:\n{error['traceback']}")
-    provenance = {"torch": result.pop("torch"), "device": result.pop("device")}
-    return {page: {**value, **provenance} for page, value in result.items()}
+    return Runner(jobs, device).results()
 
 
 class PageRuns:
-    """This build's runs of every chapter page (and the benchmark), each at most once."""
+    """This build's runs of every chapter page (and the benchmark), each at most once:
+    :meth:`start` (on_config) starts the runner, :meth:`run` (on_files) collects its results."""
 
     def __init__(self, device: str, use_cache: bool):
         self.device = device
         self.use_cache = use_cache
         self.results: dict[str, dict] | None = None
         self._benchmark: str | None = None
+        self._runner = self._keys = None
+
+    def start(self):
+        """Take unchanged pages from the serve cache; start the runner on the others."""
+        jobs = {name: page_job(name) for name in chapters.chapter_names()}
+        common, data = _common_job(), chapters.data_fingerprint()
+        self._keys = {name: _key(job, common, self.device, data) for name, job in jobs.items()}
+        self._cached, self._missing = {}, []
+        for name in jobs:
+            cached = CACHE_DIR / f"{name}-{self._keys[name]}.json"
+            if self.use_cache and cached.is_file():
+                self._cached[name] = json.loads(cached.read_text(encoding="utf-8"))
+            else:
+                self._missing.append(name)
+        self._runner = Runner([jobs[name] for name in self._missing], self.device) if self._missing else None
+        return self
 
     def run(self) -> dict:
         if self.results is not None:
             return self.results
-        jobs = {name: page_job(name) for name in chapters.chapter_names()}
-        common = _common_job()
-        data = chapters.data_fingerprint()
-        keys = {name: _key(job, common, self.device, data) for name, job in jobs.items()}
-        results, missing = {}, []
-        for name in jobs:
-            cached = CACHE_DIR / f"{name}-{keys[name]}.json"
-            if self.use_cache and cached.is_file():
-                results[name] = json.loads(cached.read_text(encoding="utf-8"))
-            else:
-                missing.append(name)
-        if missing:
-            started = time.perf_counter()
-            ran = run_pages([jobs[name] for name in missing], self.device)
-            log.info(f"ran the code of {', '.join(missing)} in {time.perf_counter() - started:.1f} s "
+        if self._keys is None:
+            self.start()
+        results = dict(self._cached)
+        if self._runner is not None:
+            ran = self._runner.results()
+            log.info(f"ran the code of {', '.join(self._missing)} in {time.perf_counter() - self._runner.started:.1f} s "
                      f"({self.device}, python -I, outside the repository)")
             results.update(ran)
             if self.use_cache:
-                for name in missing:
-                    _write_atomic(CACHE_DIR / f"{name}-{keys[name]}.json", json.dumps(ran[name]))
+                for name in self._missing:
+                    _write_atomic(CACHE_DIR / f"{name}-{self._keys[name]}.json", json.dumps(ran[name]))
                     for stale in CACHE_DIR.glob(f"{name}-{'?' * 16}.json"):
-                        if stale.name != f"{name}-{keys[name]}.json":
+                        if stale.name != f"{name}-{self._keys[name]}.json":
                             stale.unlink()
         self.results = results
         return results
@@ -229,7 +253,8 @@ def on_config(config):
         from snippets.train import resolve_device
 
         device = resolve_device(None).type  # $ADAM_YOGI_DEVICE: auto (CUDA when present), cpu or cuda
-        _state["runs"] = PageRuns(device, use_cache=_state.get("command") == "serve")
+        # Started now, so the runner's imports overlap MkDocs' own start-up; awaited in on_files.
+        _state["runs"] = PageRuns(device, use_cache=_state.get("command") == "serve").start()
     return config
 
 

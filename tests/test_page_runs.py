@@ -217,12 +217,18 @@ def test_serve_reuses_a_pages_run_until_its_code_device_or_data_change(hook, mon
     monkeypatch.setattr(hook.chapters, "chapter_names", lambda: ["convergence"])
     calls = []
 
-    def fake_run(jobs, device):
-        calls.append([j["page"] for j in jobs])
-        return {j["page"]: {"outputs": ["x\n"], "figures": {}, "data_source": None, "device": device, "torch": "t"}
-                for j in jobs}
+    class FakeRunner:
+        started = 0.0
 
-    monkeypatch.setattr(hook, "run_pages", fake_run)
+        def __init__(self, jobs, device):
+            calls.append([j["page"] for j in jobs])
+            self.jobs, self.device = jobs, device
+
+        def results(self):
+            return {j["page"]: {"outputs": ["x\n"], "figures": {}, "data_source": None, "device": self.device,
+                                "torch": "t"} for j in self.jobs}
+
+    monkeypatch.setattr(hook, "Runner", FakeRunner)
     hook.PageRuns("cpu", use_cache=True).run()
     hook.PageRuns("cpu", use_cache=True).run()
     assert calls == [["convergence"]], "unchanged: from the cache"
