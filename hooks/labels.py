@@ -1,10 +1,15 @@
-"""Localized text of the build-time figures and notes: the one place these words live.
+"""Localized text of the figures, notebooks, scripts, downloads and notes: the one place these
+words live.
+
+``FIGURE_LABELS[lang]`` is what the plotting cells of ``snippets/plots.py`` read as ``labels``:
+the site's figures and the notebooks' and scripts' plots take their text from here alike (a
+notebook defines it in a cell of its own). ``TEXT[lang]`` is the site's own text.
 
 Terms follow the glossary page (docs/*/glossary.md): 一阶矩 first moment, 二阶矩 second moment,
 偏差校正 bias correction, 迭代周期 epoch, 损失 loss, 平均遗憾 average regret.
 """
 
-TEXT = {
+FIGURE_LABELS = {
     "zh": {
         # The reader's browser draws the SVG text; these families cover CJK on common systems.
         "fonts": ["Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei",
@@ -15,7 +20,7 @@ TEXT = {
         "scratch_adam": "Adam（从零开始实现）",
         "scratch_yogi": "Yogi（从零开始实现）",
         "torch_adam": "torch.optim.Adam",
-        "optim_yogi": "snippets.optim.Yogi",
+        "dropin_yogi": "Yogi（可直接替换的优化器）",
         "x_t": "x_t",
         "avg_regret": "平均遗憾 R_t / t",
         "optimum": "最优解 x = −1",
@@ -23,7 +28,6 @@ TEXT = {
         "second_moment": "二阶矩 s_t",
         "adam_s": "Adam 的 s_t",
         "yogi_s": "Yogi 的 s_t",
-        "spike": "尖峰",
         "raw_v": "v_t（未校正）",
         "hat_v": "v̂_t（偏差校正后）",
         "true_v": "E[g]",
@@ -32,16 +36,6 @@ TEXT = {
         "true_s": "E[g²]",
         "first_moment_title": "一阶矩",
         "second_moment_title": "二阶矩",
-        "synthetic_title": "合成数据（未能获得真实的 airfoil 数据文件）",
-        "synthetic_admonition_title": "本页结果来自合成数据",
-        "synthetic_admonition": (
-            "构建时没能获得 airfoil 数据文件，本页的训练结果与图表来自形状相同的确定性合成回归数据，"
-            "与书中的数值不可比较。设置 `ADAM_YOGI_DATA_DIR` 指向包含该文件的目录后重新构建即可。"
-        ),
-        "provenance_title": "本页结果的来源",
-        "provenance": "本页的输出与图表都由本次构建运行 `snippets/` 中的代码（即本站展示的代码）得到：设备 {device}，PyTorch {torch}。",
-        "data_airfoil": "数据：NASA airfoil self-noise（UCI 机器学习库，CC BY 4.0）。",
-        "data_synthetic": "数据：确定性合成回归数据（真实数据不可用）。",
     },
     "en": {
         "fonts": ["DejaVu Sans", "Helvetica", "Arial", "sans-serif"],
@@ -51,7 +45,7 @@ TEXT = {
         "scratch_adam": "Adam (from scratch)",
         "scratch_yogi": "Yogi (from scratch)",
         "torch_adam": "torch.optim.Adam",
-        "optim_yogi": "snippets.optim.Yogi",
+        "dropin_yogi": "Yogi (drop-in optimizer)",
         "x_t": "x_t",
         "avg_regret": "average regret R_t / t",
         "optimum": "optimum x = −1",
@@ -59,7 +53,6 @@ TEXT = {
         "second_moment": "second moment s_t",
         "adam_s": "Adam's s_t",
         "yogi_s": "Yogi's s_t",
-        "spike": "spike",
         "raw_v": "v_t (uncorrected)",
         "hat_v": "v̂_t (bias-corrected)",
         "true_v": "E[g]",
@@ -68,6 +61,58 @@ TEXT = {
         "true_s": "E[g²]",
         "first_moment_title": "first moment",
         "second_moment_title": "second moment",
+    },
+}
+
+TEXT = {
+    "zh": {
+        "synthetic_title": "合成数据（未能获得真实的 airfoil 数据文件）",
+        "synthetic_admonition_title": "本页结果来自合成数据",
+        "synthetic_admonition": (
+            "构建时没能获得 airfoil 数据文件，本页的训练结果与图表来自形状相同的确定性合成回归数据，"
+            "与书中的数值不可比较。设置 `ADAM_YOGI_DATA_DIR` 指向包含该文件的目录后重新构建即可。"
+        ),
+        "provenance_title": "本页结果的来源",
+        "provenance": (
+            "本页的输出与图表都由本次构建得到：它按页面顺序运行本页的代码块，"
+            "就像读者在仓库之外的一个全新 Python 里运行它们一样。设备 {device}，PyTorch {torch}。"
+        ),
+        "provenance_benchmark": "本页的表格由本次构建运行 `snippets.tools.benchmark` 测得：设备 {device}，PyTorch {torch}。",
+        "data_airfoil": "数据：NASA airfoil self-noise（UCI 机器学习库，CC BY 4.0）。",
+        "data_synthetic": "数据：确定性合成回归数据（真实数据不可用）。",
+        "output": "输出",
+        "benchmark_command": "命令",
+        "downloads_title": "运行本章的代码",
+        "downloads": (
+            "本页的代码按顺序放在一起就能运行，只需要 PyTorch 和 matplotlib："
+            '<a href="{ipynb}" download>下载笔记本（.ipynb）</a>，'
+            '<a href="{py}" download>下载脚本（.py）</a>，'
+            '或者<a href="{page}">在线阅读笔记本</a>。'
+        ),
+        "notebook_downloads": (
+            '<a href="{ipynb}" download>下载本笔记本（.ipynb）</a> · '
+            '<a href="{py}" download>下载本章的脚本（.py）</a>'
+        ),
+        "requirements": (
+            "运行本笔记本只需要 PyTorch 和 matplotlib：`pip install torch matplotlib`"
+            "（本站用 torch {torch} 和 matplotlib {matplotlib} 测试）。"
+            "它不依赖本站的代码仓库，在 Jupyter、JupyterLab、VS Code 和 Colab 里都能运行。"
+            "本章的正文在[这里]({chapter})。"
+        ),
+        "labels_comment": "图中的文字（与本站的图相同）",
+        "script_header": (
+            "# {title}：本章的全部代码，按页面上的顺序排列。\n"
+            "# 需要：pip install torch matplotlib（本站用 torch {torch}、matplotlib {matplotlib} 测试）\n"
+            "# 运行：python {file}（打印本章的结果，并依次显示各图）"
+        ),
+        "code_download": (
+            "本站的全部代码也打包成了一个文件："
+            '<a href="{archive}" download><code>{name}</code></a>'
+            "（`snippets` 目录、说明文件 README.md 和 requirements.txt）。"
+        ),
+        "repo": "源代码仓库：<{url}>。",
+    },
+    "en": {
         "synthetic_title": "synthetic data (the real airfoil file was not available)",
         "synthetic_admonition_title": "Results on this page come from synthetic data",
         "synthetic_admonition": (
@@ -77,8 +122,44 @@ TEXT = {
             "folder holding the file and rebuild."
         ),
         "provenance_title": "Where the results on this page come from",
-        "provenance": "Every output and figure on this page was produced by this build, running the code of `snippets/` that the site shows: device {device}, PyTorch {torch}. ",
+        "provenance": (
+            "Every output and figure on this page was produced by this build, which ran the page's "
+            "code blocks in page order as a reader would, in a fresh Python outside the repository: "
+            "device {device}, PyTorch {torch}. "
+        ),
+        "provenance_benchmark": "The table on this page was measured by this build with `snippets.tools.benchmark`: device {device}, PyTorch {torch}.",
         "data_airfoil": "Data: NASA airfoil self-noise (UCI Machine Learning Repository, CC BY 4.0).",
         "data_synthetic": "Data: a deterministic synthetic regression set (the real data was not available).",
+        "output": "Output",
+        "benchmark_command": "Command",
+        "downloads_title": "Run this chapter's code",
+        "downloads": (
+            "The code blocks of this page run as they are, in order, with PyTorch and matplotlib alone: "
+            '<a href="{ipynb}" download>download the notebook (.ipynb)</a>, '
+            '<a href="{py}" download>download the script (.py)</a>, '
+            'or <a href="{page}">read the notebook online</a>.'
+        ),
+        "notebook_downloads": (
+            '<a href="{ipynb}" download>Download this notebook (.ipynb)</a> · '
+            '<a href="{py}" download>Download the chapter\'s script (.py)</a>'
+        ),
+        "requirements": (
+            "This notebook needs PyTorch and matplotlib only: `pip install torch matplotlib` "
+            "(tested with torch {torch} and matplotlib {matplotlib}). It does not need this site's "
+            "repository and runs in Jupyter, JupyterLab, VS Code and Colab. The chapter's text is "
+            "[here]({chapter})."
+        ),
+        "labels_comment": "The text of the figures, as on the site",
+        "script_header": (
+            "# {title}: the chapter's complete code, in page order.\n"
+            "# Requires: pip install torch matplotlib (tested with torch {torch}, matplotlib {matplotlib})\n"
+            "# Run: python {file}  (prints the chapter's results and shows its figures one by one)"
+        ),
+        "code_download": (
+            "All the code of this site also comes as one file: "
+            '<a href="{archive}" download><code>{name}</code></a> '
+            "(the `snippets` folder, a README.md and a requirements.txt)."
+        ),
+        "repo": "The source repository: <{url}>.",
     },
 }

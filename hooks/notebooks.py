@@ -1,21 +1,31 @@
-"""MkDocs hook: notebook pages, executed by this build.
+"""MkDocs hook: the chapters' notebooks and scripts, generated from the pages and executed by
+this build.
 
+* A notebook page's source, ``docs/<lang>/notebooks/<chapter>.py`` (jupytext), holds its
+  markdown introduction only. The build appends the chapter's cells (hooks/chapters.py): the
+  code blocks of ``docs/<lang>/<chapter>.md`` in page order, the plotting cells of its figures
+  (snippets/plots.py, labelled from hooks/labels.py), and markdown cells for its headings and
+  boxes. The first cell states the requirements. Every code cell comes from a snippet section.
+* Notebooks are executed at the start of every build, all languages at once, in parallel, each
+  in a fresh kernel in a temporary folder outside the repository, without ``PYTHONPATH``: the
+  reader's situation. mkdocs-jupyter then renders these executed notebooks; a cell that raises
+  fails the build.
+* Each chapter offers two downloads, linked from its page (``<!-- downloads -->``) and from its
+  notebook page: the notebook as this build executed it (``.ipynb``), and the chapter's
+  complete script (``.py``: the same cells, which runs with ``python`` alone).
 * Notebook pages survive mkdocs-static-i18n: that plugin rebuilds the file list after
   mkdocs-jupyter has marked the notebooks as pages, and would otherwise publish them as raw
   copies of their ``.py`` source. We re-mark them after it, give them the URL a page gets, and
   link each to its counterpart in the other language.
-* Notebooks are executed at the start of every build, all languages at once, in parallel
-  (mkdocs-jupyter would run them one after the other, a fresh kernel each, which dominated the
-  build time). mkdocs-jupyter then renders these executed notebooks: outputs always come from
-  this build, and a cell that raises fails it, exactly as with its own ``execute: true``.
-* Each notebook page gets an ``.ipynb`` download: the notebook as this build executed it.
-* Notebook kernels can ``import snippets``: the project root is put on ``PYTHONPATH``.
 """
 from __future__ import annotations
 
+import copy
 import hashlib
+import json
 import os
 import posixpath
+import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
@@ -23,13 +33,20 @@ from pathlib import Path, PurePosixPath
 import jupytext
 import mkdocs_jupyter.convert
 import nbformat
-from nbclient import NotebookClient
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
 from mkdocs_jupyter.plugin import NotebookFile
+from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parents[1]
+HOOKS = Path(__file__).resolve().parent
+ROOT = HOOKS.parent
+if str(ROOT) not in sys.path:  # `import hooks.chapters` (and `import snippets`) in this process
+    sys.path.insert(0, str(ROOT))
+from hooks import fresh  # noqa: E402
+
+
+chapters, figures, labels = fresh("chapters", "figures", "labels")
 
 
 def _i18n(config):
@@ -41,10 +58,149 @@ def _jupyter(config):
 
 
 def on_config(config):
-    # Kernels that execute the notebooks inherit this environment.
-    paths = [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+    global chapters, figures, labels
+    chapters, figures, labels = fresh("chapters", "figures", "labels")
     return config
+
+
+# --- the notebook and the script of a chapter ---------------------------------------------------
+
+
+def chapter_of(source: str | Path) -> tuple[str, str]:
+    """(lang, chapter) of ``docs/<lang>/notebooks/<chapter>.py``."""
+    path = Path(source)
+    return path.parent.parent.name, path.stem
+
+
+def generate(source: str | Path) -> tuple[dict, str]:
+    """The chapter's notebook (not executed) and its script, from the notebook page's source
+    (the introduction) and the chapter page (the code)."""
+    lang, chapter = chapter_of(source)
+    intro = jupytext.read(str(source))
+    if any(cell.cell_type != "markdown" for cell in intro.cells):
+        raise PluginError(f"{source}: a notebook source holds markdown only; its code comes from the chapter page")
+    if not intro.cells:
+        raise PluginError(f"{source}: no introduction")
+    text, versions = labels.TEXT[lang], chapters.tested_versions()
+    first = intro.cells[0].source.rstrip() + "\n\n" + text["requirements"].format(chapter=f"../../{chapter}/", **versions)
+    intro_cells = [{"cell_type": "markdown", "metadata": {}, "source": first}]
+    intro_cells += [{"cell_type": "markdown", "metadata": {}, "source": c.source} for c in intro.cells[1:]]
+    items = chapters.page(lang, chapter)
+    cells = chapters.notebook_cells(items, figures.FIGURES, labels.FIGURE_LABELS[lang], text)
+    notebook = nbformat.from_dict(chapters.notebook(intro_cells, cells))
+    nbformat.validate(notebook)
+    title = intro.cells[0].source.lstrip("# ").splitlines()[0]
+    header = text["script_header"].format(title=title, file=f"{chapter}.py", **versions)
+    return notebook, chapters.script(header, intro_cells + cells)
+
+
+# --- executing them ---------------------------------------------------------------------------
+
+NOTEBOOK_CACHE = ROOT / ".cache" / "notebooks"
+_command: dict = {}
+
+
+def on_startup(command, dirty):
+    _command["name"] = command
+
+
+def _device() -> str:
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from snippets.train import resolve_device
+
+    return resolve_device(None).type
+
+
+def _execute(notebook, kernel_name: str, device: str, key: str | None = None):
+    """Run one notebook from the top in a fresh kernel, in a temporary folder outside the
+    repository, with no PYTHONPATH; a raising cell raises here. Under `mkdocs serve` (``key``)
+    a notebook whose cells, device and data are unchanged comes from the previous run."""
+    cached = NOTEBOOK_CACHE / f"{key}.ipynb" if key else None
+    if cached is not None and cached.is_file():
+        return nbformat.read(cached, as_version=4)
+    notebook = copy.deepcopy(notebook)
+    with tempfile.TemporaryDirectory(prefix="adam-yogi-notebook-") as folder:
+        NotebookClient(
+            notebook, kernel_name=kernel_name or "python3", allow_errors=False, timeout=600,
+            resources={"metadata": {"path": folder}},
+        ).execute(env=chapters.reader_env(device))
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=cached.parent, suffix=".tmp", delete=False, encoding="utf-8") as tmp:
+            nbformat.write(notebook, tmp)
+        os.replace(tmp.name, cached)  # whole or not at all
+    return notebook
+
+
+class NotebookRuns:
+    """This build's executions of the chapter notebooks, started together: ``generated`` maps
+    each notebook page's source to its (notebook, script)."""
+
+    def __init__(self, generated: dict, kernel_name, use_cache=False):
+        device = _device()
+        self.generated = generated
+        data = chapters.data_fingerprint()
+
+        def key(source):
+            if not use_cache:
+                return None
+            digest = hashlib.sha256(json.dumps(self.generated[source][0], sort_keys=True).encode())
+            digest.update((device + data).encode())
+            return f"{Path(source).stem}-{digest.hexdigest()[:16]}"
+
+        self._pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="notebook")
+        # Longest first (by code cells), so that the last notebook to finish is a short one.
+        order = sorted(self.generated, key=lambda s: -sum(c.cell_type == "code" for c in self.generated[s][0].cells))
+        self.futures = {
+            source: self._pool.submit(_execute, self.generated[source][0], kernel_name, device, key(source))
+            for source in order
+        }
+        self._pool.shutdown(wait=False)  # the threads end with their notebook
+
+    def executed(self, path: str):
+        try:
+            return self.futures[path].result()
+        except Exception as error:
+            raise PluginError(f"notebook {os.path.relpath(path, ROOT)} failed to execute:\n{error}") from error
+
+    def script(self, path: str) -> str:
+        return self.generated[path][1]
+
+
+_runs: dict = {}
+_nb2html = mkdocs_jupyter.convert.nb2html
+
+
+def _nb2html_from_this_build(nb_path, execute=False, **options):
+    """mkdocs-jupyter's converter, given the notebook this build executed (when it has one)."""
+    runs = _runs.get("current")
+    if not (runs and nb_path in runs.futures):
+        return _nb2html(nb_path, execute=execute, **options)
+    with tempfile.TemporaryDirectory() as tmp:
+        executed = Path(tmp) / (Path(nb_path).stem + ".ipynb")
+        nbformat.write(runs.executed(nb_path), executed)
+        return _nb2html(str(executed), execute=False, **options)
+
+
+mkdocs_jupyter.convert.nb2html = _nb2html_from_this_build
+
+
+def _start_notebooks(config):
+    """At the first language of each build: generate and execute every language's notebooks."""
+    jupyter = _jupyter(config)
+    if not jupyter.config["execute"]:
+        raise PluginError("mkdocs-jupyter must execute the notebooks (execute: true)")
+    sources = sorted(
+        str(path)
+        for path in Path(config.docs_dir).rglob("*.py")
+        if any(PurePosixPath(path.as_posix()).match(pattern) for pattern in jupyter.config["include"])
+    )
+    generated = {source: generate(source) for source in sources}
+    _runs["current"] = NotebookRuns(generated, jupyter.config["kernel_name"], use_cache=_command.get("name") == "serve")
+
+
+# --- notebook pages under i18n ------------------------------------------------------------------
 
 
 def _page_url(norm_src_uri: str, lang: str, default: str, use_directory_urls: bool) -> str:
@@ -62,102 +218,7 @@ class _Alternate:
         self.url = url
 
 
-NOTEBOOK_CACHE = ROOT / ".cache" / "notebooks"
-_command: dict = {}
-
-
-def on_startup(command, dirty):
-    _command["name"] = command
-
-
-def _notebook_key(path: str) -> str:
-    """What a notebook's outputs depend on: its source, the code it can import, the device."""
-    h = hashlib.sha256(Path(path).read_bytes())
-    for module in sorted((ROOT / "snippets").rglob("*.py")):
-        h.update(module.name.encode() + module.read_bytes())
-    h.update(os.environ.get("ADAM_YOGI_DEVICE", "").encode() + os.environ.get("ADAM_YOGI_DATA_DIR", "").encode())
-    return h.hexdigest()[:16]
-
-
-def _execute(path: str, kernel_name: str, use_cache: bool = False):
-    """Run one jupytext notebook from the top in a fresh kernel; a raising cell raises here.
-
-    Under `mkdocs serve` (use_cache) a notebook whose source and snippets are unchanged is
-    taken from the previous run, so editing prose re-renders in seconds; `mkdocs build` always
-    executes.
-    """
-    # One cache entry per source file (zh/ and en/ notebooks share their names).
-    name = f"{Path(path).stem}-{hashlib.sha256(str(Path(path).resolve()).encode()).hexdigest()[:8]}"
-    cached = NOTEBOOK_CACHE / f"{name}-{_notebook_key(path)}.ipynb"
-    if use_cache and cached.is_file():
-        return nbformat.read(cached, as_version=4)
-    notebook = jupytext.read(path)
-    NotebookClient(
-        notebook,
-        kernel_name=kernel_name or "python3",
-        allow_errors=False,
-        timeout=600,
-        resources={"metadata": {"path": str(Path(path).parent)}},
-    ).execute()
-    if use_cache:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=cached.parent, suffix=".tmp", delete=False, encoding="utf-8") as tmp:
-            nbformat.write(notebook, tmp)
-        os.replace(tmp.name, cached)  # whole or not at all
-        for stale in NOTEBOOK_CACHE.glob(f"{name}-{'?' * 16}.ipynb"):  # older runs of this file
-            if stale != cached:
-                stale.unlink()
-    return notebook
-
-
-class NotebookRuns:
-    """This build's executions of every notebook source, started together."""
-
-    def __init__(self, paths, kernel_name, use_cache=False):
-        self._pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="notebook")
-        self.futures = {path: self._pool.submit(_execute, path, kernel_name, use_cache) for path in paths}
-        self._pool.shutdown(wait=False)  # the threads end with their notebook
-
-    def executed(self, path: str):
-        try:
-            return self.futures[path].result()
-        except Exception as error:
-            raise PluginError(f"notebook {os.path.relpath(path, ROOT)} failed to execute:\n{error}") from error
-
-
-_runs: dict = {}
-_nb2html = mkdocs_jupyter.convert.nb2html
-
-
-def _nb2html_from_this_build(nb_path, execute=False, **options):
-    """mkdocs-jupyter's converter, given the notebook this build executed (when it has one)."""
-    runs = _runs.get("current")
-    if not (execute and runs and nb_path in runs.futures):
-        return _nb2html(nb_path, execute=execute, **options)
-    with tempfile.TemporaryDirectory() as tmp:
-        executed = Path(tmp) / (Path(nb_path).stem + ".ipynb")
-        nbformat.write(runs.executed(nb_path), executed)
-        return _nb2html(str(executed), execute=False, **options)
-
-
-mkdocs_jupyter.convert.nb2html = _nb2html_from_this_build
-
-
-def _start_notebooks(config):
-    """At the first language of each build: execute every language's notebooks in parallel."""
-    jupyter = _jupyter(config)
-    if not jupyter.config["execute"]:
-        _runs.pop("current", None)
-        return
-    sources = sorted(
-        str(path)
-        for path in Path(config.docs_dir).rglob("*.py")
-        if any(PurePosixPath(path.as_posix()).match(pattern) for pattern in jupyter.config["include"])
-    )
-    _runs["current"] = NotebookRuns(sources, jupyter.config["kernel_name"], use_cache=_command.get("name") == "serve")
-
-
-@event_priority(-200)  # after mkdocs-static-i18n (-100), which rebuilt every File
+@event_priority(-200)  # after mkdocs-static-i18n (-100), which rebuilt every File, and page runs (-150)
 def on_files(files: Files, config):
     i18n, jupyter = _i18n(config), _jupyter(config)
     current, default = i18n.current_language, i18n.default_language
@@ -192,28 +253,68 @@ def on_files(files: Files, config):
     return files
 
 
-DOWNLOAD_LABEL = {"zh": "下载本笔记本（.ipynb）", "en": "Download this notebook (.ipynb)"}
+# --- the downloads ------------------------------------------------------------------------------
+
+DOWNLOADS = "<!-- downloads -->"
+# What of a notebook page stays out of the search index: the code and its hidden copy for the
+# copy button. Only elements with no descendant of their own tag: Material's
+# search parser ends an excluded element at the first closing tag of the same name.
+SEARCH_EXCLUDED = {
+    "<pre>": "<pre data-search-exclude>",
+    '<div class="clipboard-copy-txt"': '<div data-search-exclude class="clipboard-copy-txt"',
+}
+
+
+def _download_names(chapter: str) -> tuple[str, str]:
+    return f"{chapter}.ipynb", f"{chapter}.py"
+
+
+def _notebook_source(config, lang: str, chapter: str) -> Path:
+    return Path(config.docs_dir) / lang / "notebooks" / f"{chapter}.py"
+
+
+def on_page_markdown(markdown, page, config, files):
+    """A chapter page's ``<!-- downloads -->`` becomes the links to its notebook and script."""
+    if DOWNLOADS not in markdown:
+        return markdown
+    lang, rel = page.file.src_uri.split("/", 1)
+    chapter = rel.removesuffix(".md")
+    if not _notebook_source(config, lang, chapter).is_file():
+        raise PluginError(f"{page.file.src_uri}: download links, but no notebook docs/{lang}/notebooks/{chapter}.py")
+    here = posixpath.dirname(page.url.rstrip("/") + "/index.html") if config.use_directory_urls else posixpath.dirname(page.url)
+    prefix = "" if lang == _i18n(config).default_language else f"{lang}/"
+    folder = f"{prefix}notebooks/{chapter}"
+    ipynb, py = _download_names(chapter)
+    links = {name: posixpath.relpath(f"{folder}/{target}", here or ".") for name, target in (("ipynb", ipynb), ("py", py))}
+    links["page"] = posixpath.relpath(folder, here or ".") + "/"
+    text = labels.TEXT[lang]
+    box = f'!!! tip "{text["downloads_title"]}"\n    {text["downloads"].format(**links)}'
+    return markdown.replace(DOWNLOADS, box, 1)
 
 
 def on_page_content(html, page, config, files):
-    """Notebook pages start with the link to their .ipynb download."""
+    """Notebook pages start with the links to their .ipynb and the chapter's .py. Their code
+    cells stay out of the search index: the chapter page holds the same code, and indexing it
+    twice doubled the index that every page loads."""
     if isinstance(page.file, NotebookFile):
-        label = DOWNLOAD_LABEL[_i18n(config).current_language]
-        html = f'<p class="notebook-download"><a href="{_ipynb_name(page)}" download>{label}</a></p>\n' + html
+        ipynb, py = _download_names(Path(page.file.src_uri).stem)
+        links = labels.TEXT[_i18n(config).current_language]["notebook_downloads"].format(ipynb=ipynb, py=py)
+        html = f'<p class="notebook-download">{links}</p>\n' + html
+        for opening, excluded in SEARCH_EXCLUDED.items():
+            html = html.replace(opening, excluded)
     return html
 
 
-def _ipynb_name(page) -> str:
-    return posixpath.splitext(posixpath.basename(page.file.src_uri))[0] + ".ipynb"
-
-
 def on_post_page(output, page, config):
-    """Publish the notebook as this build executed it, beside its page, for download."""
+    """Publish the notebook as this build executed it, and the chapter's script, beside its page."""
     if isinstance(page.file, NotebookFile):
         runs = _runs.get("current")
         source = page.file.abs_src_path
-        notebook = runs.executed(source) if runs and source in runs.futures else jupytext.read(source)
-        target = Path(page.file.abs_dest_path).parent / _ipynb_name(page)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(notebook, target)
+        if not (runs and source in runs.futures):
+            raise PluginError(f"{page.file.src_uri}: this build did not generate the notebook")
+        ipynb, py = _download_names(Path(source).stem)
+        folder = Path(page.file.abs_dest_path).parent
+        folder.mkdir(parents=True, exist_ok=True)
+        nbformat.write(runs.executed(source), folder / ipynb)
+        (folder / py).write_text(runs.script(source), encoding="utf-8")
     return output

@@ -53,8 +53,8 @@ from typing import NamedTuple
 
 
 class Trajectory(NamedTuple):
-    xs: list[float]  # x_t, the point played at step t = 1..T (before that step's update)
-    avg_regret: list[float]  # R_t / t = (1/t)·Σ_{τ≤t} (f_τ(x_τ) − f_τ(−1)), for t = 1..T
+    xs: list  # x_t, the point played at step t = 1..T
+    avg_regret: list  # R_t / t for t = 1..T
 
 
 def gradient(t, C):
@@ -67,26 +67,31 @@ def sign(x):
 
 
 def play(method, C=3.0, steps=3000, lr=0.5, x0=0.0, eps=1e-8):
-    """Play the online problem for ``steps`` rounds with "adam", "amsgrad" or "yogi"."""
+    """Play the problem for steps rounds: "adam", "amsgrad" or "yogi"."""
     if method not in ("adam", "amsgrad", "yogi"):
-        raise ValueError(f"Invalid method: {method!r} (expected one of adam, amsgrad, yogi)")
+        raise ValueError(f"Invalid method: {method!r} "
+                         "(expected one of adam, amsgrad, yogi)")
     beta2 = 1 / (1 + C**2)  # β2 = 1/(1 + C²); β1 = 0, so v_t = g_t
     x, s, s_max, regret = x0, 0.0, 0.0, 0.0
     xs, avg_regret = [], []
     for t in range(1, steps + 1):
         g = gradient(t, C)  # g_t = ∇f_t(x_t)
         xs.append(x)
-        regret += g * (x + 1)  # R_t = Σ_τ f_τ(x_τ) − f_τ(−1), and f_t(x) − f_t(−1) = g_t·(x + 1)
+        # R_t = Σ_τ f_τ(x_τ) − f_τ(−1), where f_t(x) − f_t(−1) = g_t·(x + 1)
+        regret += g * (x + 1)
         avg_regret.append(regret / t)  # R_t / t
         if method == "yogi":
-            s = s + (1 - beta2) * sign(g * g - s) * g * g  # s_t = s_{t−1} + (1−β2)·sign(g_t² − s_{t−1})·g_t²
+            # s_t = s_{t−1} + (1−β2)·sign(g_t² − s_{t−1})·g_t²
+            s = s + (1 - beta2) * sign(g * g - s) * g * g
         else:
-            s = beta2 * s + (1 - beta2) * g * g  # s_t = β2·s_{t−1} + (1−β2)·g_t²
+            # s_t = β2·s_{t−1} + (1−β2)·g_t²
+            s = beta2 * s + (1 - beta2) * g * g
         s_max = max(s_max, s)  # AMSGrad: s_t^max = max(s_{t−1}^max, s_t)
         denominator = s_max if method == "amsgrad" else s
         alpha_t = lr / math.sqrt(t)  # α_t = α/√t
-        x = x - alpha_t * g / (math.sqrt(denominator) + eps)  # x_{t+1} = x_t − α_t·g_t/(√s_t + ε)
-        x = min(1.0, max(-1.0, x))  # project onto [−1, 1]
+        # x_{t+1} = x_t − α_t·g_t/(√s_t + ε), projected onto [−1, 1]
+        x = x - alpha_t * g / (math.sqrt(denominator) + eps)
+        x = min(1.0, max(-1.0, x))
     return Trajectory(xs, avg_regret)
 # --8<-- [end:counterexample]
 

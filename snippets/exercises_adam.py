@@ -1,55 +1,49 @@
-"""Runnable solutions of the Adam chapter's exercises (docs/*/adam.md).
+"""Runnable solutions of the Adam chapter's exercises (docs/*/adam.md, section "Exercises").
 
-Each section below is shown on the page and runs on its own when copied into
-a file at the repository root: its imports are inside it, and it needs only
-torch (and this repository's ``snippets`` package for the training harness).
-tests/test_exercises_adam.py checks the properties the solutions claim, not
-just that they run.
+Each section below is shown on the page and needs only torch: it uses the names the chapter's
+code defines earlier on the page (``adam``, ``init_adam_states``, ``train_ch11``,
+``load_airfoil``), which this module imports from their files below, outside the sections. The
+tests in tests/test_exercises_adam.py check the properties the solutions claim, not just that
+they run.
 
-1. ``lr-sweep``: the from-scratch Adam on the airfoil data for several
-   learning rates η; the loss after the first 200 examples, and over the last
-   epoch its mean, its spread (std) and its jitter: the spread left once a
-   straight-line trend is taken out. A loss that is still falling has a large
-   spread and almost no jitter.
-2. ``no-bias-correction``: three estimates of a moment — zero start with bias
-   correction, start at the first value, and a weight α_t = (1−β)/(1−βᵗ) — of
-   which the last needs no correction and equals the bias-corrected one at
-   every step.
-3. ``lr-decay``: the same Adam with η constant and with η_t = η0/√t; the
-   decayed run ends with a smaller loss and much less noise.
+1. ``lr-sweep``: the from-scratch Adam on the airfoil data for several learning rates η; the
+   loss after the first 200 examples, and over the last epoch its mean, its spread (std) and its
+   jitter: the spread left once a straight-line trend is taken out. A loss that is still falling
+   has a large spread and almost no jitter.
+2. ``no-bias-correction``: three estimates of a moment — zero start with bias correction, start
+   at the first value, and a weight α_t = (1−β)/(1−βᵗ) — of which the last needs no correction
+   and equals the bias-corrected one at every step.
+3. ``lr-decay``: the same Adam with η constant and with η_t = η0/√t; the decayed run ends with a
+   smaller loss and much less noise.
 """
+from snippets.data import load_airfoil
+from snippets.scratch import adam, init_adam_states
+from snippets.train import train_ch11
 
 # --8<-- [start:lr-sweep]
 import statistics
 
-from snippets import scratch, train
-from snippets.data import load_airfoil
-
 
 def lr_sweep(lrs=(0.001, 0.01, 0.03, 0.1, 0.3), num_epochs=4, data=None):
-    """Train the from-scratch Adam once per learning rate η (minibatch 10).
-
-    Returns {η: {"first": the loss after the first 200 examples, and of the
-    full-data losses recorded during the last epoch "mean", "std" and "jitter"
-    (the std about their straight-line trend)}}.
-    """
-    data = load_airfoil(allow_synthetic=True) if data is None else data
+    """Adam from scratch once per learning rate η (same seed): for each η
+    the first loss and, over the last epoch, the mean, the std and the
+    jitter (the std about a straight-line trend) of the losses."""
+    data = load_airfoil() if data is None else data
     results = {}
     for lr in lrs:
-        states = scratch.init_adam_states(data.features.shape[1])  # v = s = 0
-        run = train.train_scratch(scratch.adam, states, {"lr": lr, "t": 1},
-                                  data, num_epochs=num_epochs)
+        states = init_adam_states(data[0].shape[1])  # v = s = 0
+        run = train_ch11(adam, states, {"lr": lr, "t": 1}, data,
+                         num_epochs=num_epochs)
         last = [(epoch, loss) for epoch, loss in zip(run.epochs, run.losses)
                 if epoch > num_epochs - 1]
         epochs, losses = zip(*last)
         slope, intercept = statistics.linear_regression(epochs, losses)
         residuals = [loss - (slope * epoch + intercept)  # loss − trend
                      for epoch, loss in last]
-        results[lr] = {"first": run.losses[0],
-                       "mean": statistics.mean(losses),
-                       "std": statistics.pstdev(losses),
-                       "jitter": statistics.pstdev(residuals)}
-        r = results[lr]
+        r = results[lr] = {"first": run.losses[0],
+                           "mean": statistics.mean(losses),
+                           "std": statistics.pstdev(losses),
+                           "jitter": statistics.pstdev(residuals)}
         print(f"η = {lr:<6} first {r['first']:.4f}   last epoch: "
               f"mean {r['mean']:.4f}, std {r['std']:.4f}, "
               f"jitter {r['jitter']:.4f}")
@@ -62,13 +56,8 @@ import torch
 
 
 def moment_estimates_three_ways(x, beta):
-    """Three running estimates of E[x] for streams x (streams, T), per step t.
-
-    x = g with β = β1 gives the first moment v; x = g² with β = β2 gives s.
-    zero_start:  v_0 = 0, v_t = β·v_{t−1} + (1−β)·x_t, then v̂_t = v_t/(1−βᵗ)
-    first_value: u_1 = x_1, u_t = β·u_{t−1} + (1−β)·x_t, no correction
-    weighted:    w_t = w_{t−1} + α_t·(x_t − w_{t−1}), α_t = (1−β)/(1−βᵗ)
-    """
+    """Three running estimates of E[x] for streams x (streams, T):
+    zero start with correction, first value, weight α_t = (1−β)/(1−βᵗ)."""
     zero_start, first_value, weighted = [], [], []
     v = torch.zeros(x.shape[0], dtype=x.dtype)  # v_0 = 0
     u = x[:, 0].clone()  # u_1 = x_1
@@ -84,11 +73,12 @@ def moment_estimates_three_ways(x, beta):
         alpha = (1 - beta) / (1 - beta**t)
         w = w + alpha * (x_t - w)  # w_t = w_{t−1} + α_t·(x_t − w_{t−1})
         weighted.append(w)
-    return [torch.stack(e, dim=1) for e in (zero_start, first_value, weighted)]
+    estimates = (zero_start, first_value, weighted)
+    return [torch.stack(e, dim=1) for e in estimates]
 
 
 def compare(steps=100, streams=4000, seed=0):
-    """g ~ N(1, 1): E[g] = 1, E[g²] = 2; the three estimates of v and s."""
+    """g ~ N(1, 1), so E[g] = 1 and E[g²] = 2: three estimates of each."""
     generator = torch.Generator().manual_seed(seed)
     g = 1 + torch.randn(streams, steps, generator=generator,
                         dtype=torch.float64)
@@ -100,8 +90,8 @@ def compare(steps=100, streams=4000, seed=0):
         print(f"{name}: max |weighted − zero_start| = {gap:.1e}")
         for t in sorted({1, min(10, steps), steps}):  # t = 1, 10, 100
             c, f = zero_start[:, t - 1], first_value[:, t - 1]
-            print(f"  t = {t:3d}  mean: corrected {c.mean():.3f}, "
-                  f"first value {f.mean():.3f}   std: corrected "
+            print(f"  t = {t:3d}  mean over streams: corrected {c.mean():.3f}"
+                  f", first value {f.mean():.3f}   std: corrected "
                   f"{c.std():.3f}, first value {f.std():.3f}")
     return out
 # --8<-- [end:no-bias-correction]
@@ -111,30 +101,27 @@ def compare(steps=100, streams=4000, seed=0):
 import math
 import statistics
 
-from snippets import scratch, train
-from snippets.data import load_airfoil
-
 
 def adam_with_decay(lr0):
-    """The from-scratch Adam with η_t = η0/√t."""
+    """Adam from scratch with η_t = η0/√t (Kingma & Ba's analysis)."""
 
     def trainer(params, states, hyperparams):
-        # η_t = η0/√t, t counts minibatch steps
+        # η_t = η0/√t, where t counts minibatch steps
         hyperparams["lr"] = lr0 / math.sqrt(hyperparams["t"])
-        scratch.adam(params, states, hyperparams)
+        adam(params, states, hyperparams)
 
     return trainer
 
 
 def constant_vs_decayed(lr0=0.1, num_epochs=4, data=None):
-    """{"constant": (mean, std), "decayed": (mean, std)} of the last epoch."""
-    data = load_airfoil(allow_synthetic=True) if data is None else data
+    """Mean and std of the last epoch's losses, η constant and decayed."""
+    data = load_airfoil() if data is None else data
     results = {}
-    for name, trainer in (("constant", scratch.adam),
-                          ("decayed", adam_with_decay(lr0))):
-        states = scratch.init_adam_states(data.features.shape[1])
-        run = train.train_scratch(trainer, states, {"lr": lr0, "t": 1},
-                                  data, num_epochs=num_epochs)
+    trainers = {"constant": adam, "decayed": adam_with_decay(lr0)}
+    for name, trainer in trainers.items():
+        states = init_adam_states(data[0].shape[1])
+        run = train_ch11(trainer, states, {"lr": lr0, "t": 1}, data,
+                         num_epochs=num_epochs)
         last = [loss for epoch, loss in zip(run.epochs, run.losses)
                 if epoch > num_epochs - 1]
         results[name] = (statistics.mean(last), statistics.pstdev(last))

@@ -71,22 +71,25 @@ def _count(name: str, value, minimum: int = 1) -> None:
 import torch
 
 
-def spiky_gradients(steps=1000, spikes=(150, 450, 750), spike=20.0, std=1.0, seed=0):
-    """g_t ~ N(0, std²), except at the indices in ``spikes``, where |g_t| = ``spike``."""
-    generator = torch.Generator().manual_seed(seed)  # deterministic, leaves the global RNG alone
+def spiky_gradients(steps=1000, spikes=(150, 450, 750), spike=20.0, std=1.0,
+                    seed=0):
+    """g_t ~ N(0, std²), but |g_t| = spike at the indices in spikes."""
+    generator = torch.Generator().manual_seed(seed)  # the global RNG untouched
     g = std * torch.randn(steps, generator=generator, dtype=torch.float64)
     for i in spikes:
-        g[i] = spike if g[i] >= 0 else -spike  # a rare, large gradient (keeps the noise's sign)
+        g[i] = spike if g[i] >= 0 else -spike  # keeps the noise's sign
     return g
 
 
 def second_moments(g, beta2=0.99, s0=1.0):
-    """Adam's and Yogi's s_t over the stream g (no bias correction: s_0 = s0, not 0)."""
+    """Adam's and Yogi's s_t over the stream g, from s_0 = s0."""
     s_adam, s_yogi = [], []
     a = y = s0
     for g2 in (g**2).tolist():
-        a = beta2 * a + (1 - beta2) * g2  # Adam: s_t = β2·s_{t−1} + (1−β2)·g_t²
-        y = y + (1 - beta2) * ((g2 > y) - (g2 < y)) * g2  # Yogi: s_t = s_{t−1} + (1−β2)·sign(g_t² − s_{t−1})·g_t²
+        # Adam: s_t = β2·s_{t−1} + (1 − β2)·g_t²
+        a = beta2 * a + (1 - beta2) * g2
+        # Yogi: s_t = s_{t−1} + (1 − β2)·sign(g_t² − s_{t−1})·g_t²
+        y = y + (1 - beta2) * ((g2 > y) - (g2 < y)) * g2
         s_adam.append(a)
         s_yogi.append(y)
     return s_adam, s_yogi
@@ -118,7 +121,7 @@ import torch
 
 
 def moment_estimates(g, beta1=0.9, beta2=0.999):
-    """Raw and bias-corrected moments for gradient streams g of shape (streams, T)."""
+    """Raw and corrected moments of gradient streams g (streams, T)."""
     v = torch.zeros(g.shape[0], dtype=g.dtype)  # v_0 = 0
     s = torch.zeros(g.shape[0], dtype=g.dtype)  # s_0 = 0
     vs, ss, v_hats, s_hats = [], [], [], []

@@ -9,20 +9,27 @@ The loop is lean: no ``DataLoader`` (one gather per epoch, batches are views), a
 of the batch loss is written out — ∇w = Xᵀ(ŷ − y)/B, ∇b = mean(ŷ − y) — and stored in ``.grad``
 where ``backward()`` would put it (the tests check it against autograd).
 
-* :func:`train_scratch` runs a from-scratch update ``trainer_fn(params, states, hyperparams)``
-  (``snippets.scratch.adam``/``yogi``).
-* :func:`train_torch` runs any ``torch.optim.Optimizer`` class (``torch.optim.Adam``,
+The two sections are what the pages show, under the book's names:
+
+* :func:`train_ch11` runs a from-scratch update ``trainer_fn(params, states, hyperparams)``
+  (``snippets.scratch.adam``/``yogi``);
+* :func:`train_concise_ch11` runs any ``torch.optim.Optimizer`` class (``torch.optim.Adam``,
   ``snippets.optim.Adam``, ``snippets.optim.Yogi``) on the same model and loss. (The book's
   concise version uses ``nn.Linear`` with its default bias init and ``MSELoss`` without the ½;
   here both harnesses share one model and one loss, so their curves are comparable.)
 
+Both return a :class:`Run`, whose ``str`` is the book's line ``loss: 0.243, 0.012 sec/epoch``;
+without a ``device`` they use the GPU when there is one. :func:`train_scratch` and
+:func:`train_torch` are the same runs with every argument checked (a ``ValueError`` naming the
+bad one) and the device taken through :func:`resolve_device` (default ``"cpu"``); the CLI and
+the tests use them.
+
 Determinism: a ``torch.Generator`` seeded with ``seed`` draws w and every epoch's order; the
 global RNG is never touched. Same seed, same machine and device → the same numbers.
 
-Device: ``resolve_device("auto")`` picks CUDA when present. ``resolve_device(None)`` reads
-``ADAM_YOGI_DEVICE`` (``auto``|``cpu``|``cuda``, default ``auto``) — that is how the site
-build chooses where its runs happen. The training functions take their ``device`` through
-``resolve_device`` too, so a bad name or ``"cuda"`` without CUDA is a ``ValueError`` naming it.
+Device: ``resolve_device("auto")`` picks CUDA when present; ``resolve_device(None)`` reads
+``ADAM_YOGI_DEVICE`` (``auto``|``cpu``|``cuda``, default ``auto``); a bad name or ``"cuda"``
+without CUDA is a ``ValueError`` naming it.
 
 CLI::
 
@@ -36,8 +43,6 @@ import math
 import numbers
 import os
 import sys
-import time
-from dataclasses import dataclass
 
 import torch
 
@@ -81,28 +86,6 @@ def describe_device(device: str | torch.device) -> str:
     return f"{device.type} (torch {torch.__version__})"
 
 
-@dataclass
-class Run:
-    """One training run: the loss curve (x in epochs) and the training time per epoch."""
-
-    epochs: list[float]
-    losses: list[float]
-    sec_per_epoch: float
-    device: str
-
-    @property
-    def final_loss(self) -> float:
-        return self.losses[-1]
-
-    @property
-    def summary(self) -> str:
-        """The book's line: ``loss: 0.243, 0.012 sec/epoch``."""
-        return f"loss: {self.final_loss:.3f}, {self.sec_per_epoch:.3f} sec/epoch"
-
-    def __str__(self) -> str:
-        return self.summary
-
-
 def _split_data(data) -> tuple[torch.Tensor, torch.Tensor]:
     """(features, labels) from an ``Airfoil`` or a ``(features, labels)`` pair."""
     if hasattr(data, "features") and hasattr(data, "labels"):
@@ -129,6 +112,7 @@ def _check(num_epochs: int, batch_size: int, n: int, hyperparams: dict, seed: in
 
 # --8<-- [start:harness]
 import time
+from typing import NamedTuple
 
 import torch
 
@@ -141,14 +125,20 @@ def squared_loss(y_hat, y):
     return (y_hat - y) ** 2 / 2  # ℓ = ½·(ŷ − y)²
 
 
-def train_loop(update, params, features, labels, *, num_epochs, batch_size, generator, device, eval_every=200):
-    """Shuffled minibatches; ``update()`` applies one optimizer step to ``params = [w, b]``.
+class Run(NamedTuple):
+    epochs: list  # when each loss was recorded, in epochs
+    losses: list  # the loss on all the data, every 200 examples
+    sec_per_epoch: float  # training time, the evaluations excluded
+    device: str
 
-    The gradient of the batch loss (1/B)·Σ ½·(ŷ − y)² is written out rather than taken by
-    autograd: for a 10×5 batch, autograd's bookkeeping costs three times the arithmetic.
-    Returns the full-data loss every ``eval_every`` examples (x in epochs) and the seconds per
-    epoch spent training, evaluations excluded.
-    """
+    def __str__(self):  # the book's line
+        return (f"loss: {self.losses[-1]:.3f}, "
+                f"{self.sec_per_epoch:.3f} sec/epoch")
+
+
+def train_loop(update, params, features, labels, *, num_epochs, batch_size,
+               generator, device, eval_every=200):
+    """Shuffled minibatches; update() takes one step on params = [w, b]."""
     w, b = params
     device = torch.device(device)
     X, y = features.to(device), labels.to(device).reshape(-1, 1)
@@ -156,94 +146,112 @@ def train_loop(update, params, features, labels, *, num_epochs, batch_size, gene
     epochs, losses, seconds, seen = [], [], 0.0, 0
     for _ in range(num_epochs):
         start = time.perf_counter()
-        order = torch.randperm(n, generator=generator).to(device)  # a fresh shuffle each epoch
-        X_epoch, y_epoch = X[order], y[order]  # one gather per epoch; batches are views
+        order = torch.randperm(n, generator=generator).to(device)
+        X_epoch, y_epoch = X[order], y[order]  # batches are views of these
         for i in range(0, n, batch_size):
-            X_batch, y_batch = X_epoch[i : i + batch_size], y_epoch[i : i + batch_size]
-            with torch.no_grad():
+            X_batch = X_epoch[i : i + batch_size]
+            y_batch = y_epoch[i : i + batch_size]
+            with torch.no_grad():  # the gradient of mean ½·(ŷ − y)², by hand
                 r = linreg(X_batch, w, b) - y_batch  # r = ŷ − y
-                w.grad = X_batch.T @ r / len(r)  # ∇w ℓ = Xᵀ·(ŷ − y) / B
-                b.grad = r.mean(0)  # ∇b ℓ = Σ (ŷ − y) / B
+                w.grad = X_batch.T @ r / len(r)  # ∇w = Xᵀ·r / B
+                b.grad = r.mean(0)  # ∇b = Σ r / B
             update()
             before, seen = seen, seen + len(r)
-            if seen // eval_every > before // eval_every:  # every eval_every examples: the loss on all the data
+            if seen // eval_every > before // eval_every:
                 if device.type == "cuda":
                     torch.cuda.synchronize(device)
-                seconds += time.perf_counter() - start  # the evaluation is not timed
-                with torch.no_grad():
-                    losses.append(squared_loss(linreg(X, w, b), y).mean().item())
+                seconds += time.perf_counter() - start  # not timed:
+                with torch.no_grad():  # the loss on all the data
+                    loss = squared_loss(linreg(X, w, b), y).mean()
+                losses.append(loss.item())
                 epochs.append(seen / n)
                 start = time.perf_counter()
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         seconds += time.perf_counter() - start
-    return epochs, losses, seconds / num_epochs
+    return Run(epochs, losses, seconds / num_epochs, str(device))
 # --8<-- [end:harness]
 
 
-def _init_params(generator: torch.Generator, num_features: int, device: torch.device):
-    w = torch.normal(0.0, 0.01, size=(num_features, 1), generator=generator)  # w ~ N(0, 0.01²)
-    b = torch.zeros(1)  # b = 0
-    return w.to(device).requires_grad_(), b.to(device).requires_grad_()
+# --8<-- [start:train-ch11]
+import torch
 
 
-def _states_to(states, device: torch.device):
-    """Move (nested tuples/lists of) state tensors to ``device``; no-op on their own device."""
-    if isinstance(states, torch.Tensor):
-        return states.to(device)
+def init_params(feature_dim, generator, device):
+    w = torch.normal(0.0, 0.01, size=(feature_dim, 1), generator=generator)
+    b = torch.zeros(1)  # w ~ N(0, 0.01²), b = 0
+    return [w.to(device).requires_grad_(), b.to(device).requires_grad_()]
+
+
+def to_device(states, device):
+    """Optimizer states (tensors in nested tuples) on device."""
     if isinstance(states, (tuple, list)):
-        return type(states)(_states_to(s, device) for s in states)
-    return states
+        return type(states)(to_device(s, device) for s in states)
+    return states.to(device) if isinstance(states, torch.Tensor) else states
 
 
-def train_scratch(trainer_fn, states, hyperparams: dict, data, *, num_epochs: int = 2, batch_size: int = 10,
-                  device="cpu", seed: int = 0) -> Run:
-    """The book's ``train_ch11``: ``trainer_fn([w, b], states, hyperparams)`` after every minibatch.
-
-    ``trainer_fn`` updates w, b in place from their ``.grad`` (as ``scratch.adam`` does).
-    It gets a copy of ``hyperparams`` (``{'lr': 0.01, 't': 1}``) and may advance its ``t``;
-    the caller's dict is left as it was, so one dict can start any number of runs. ``states``
-    are used as given (moved to ``device`` if they live elsewhere). ``device``: any name
-    :func:`resolve_device` takes; ``seed``: an integer from 0 to 2**63 − 1. A bad argument (an
-    ``lr`` in ``hyperparams`` that is not a finite number > 0, too) is a ``ValueError`` naming it.
-    """
-    features, labels = _split_data(data)
-    _check(num_epochs, batch_size, features.shape[0], hyperparams, seed)
-    device = resolve_device(device)
+def train_ch11(trainer_fn, states, hyperparams, data, num_epochs=2,
+               batch_size=10, device=None, seed=0):
+    """trainer_fn(params, states, hyperparams) after every minibatch."""
+    if device is None:  # the GPU when there is one
+        device = "cuda" if torch.cuda.is_available() else "cpu"
     generator = torch.Generator().manual_seed(seed)
-    w, b = _init_params(generator, features.shape[1], device)
-    states = _states_to(states, device)
-    hyperparams = dict(hyperparams)  # t advances in the copy
-    params = [w, b]
-    epochs, losses, sec = train_loop(
-        lambda: trainer_fn(params, states, hyperparams), params, features, labels,
-        num_epochs=num_epochs, batch_size=batch_size, generator=generator, device=device,
-    )
-    return Run(epochs, losses, sec, str(device))
+    params = init_params(data[0].shape[1], generator, device)
+    states = to_device(states, device)
+    hyperparams = dict(hyperparams)  # t advances in this copy
+
+    def update():
+        trainer_fn(params, states, hyperparams)
+
+    return train_loop(update, params, data[0], data[1], device=device,
+                      num_epochs=num_epochs, batch_size=batch_size,
+                      generator=generator)
 
 
-def train_torch(optimizer_cls, hyperparams: dict, data, *, num_epochs: int = 4, batch_size: int = 10,
-                device="cpu", seed: int = 0) -> Run:
-    """The book's ``train_concise_ch11`` with any optimizer class: ``optimizer_cls([w, b], **hyperparams)``.
-
-    Arguments are checked as in :func:`train_scratch`.
-    """
-    features, labels = _split_data(data)
-    _check(num_epochs, batch_size, features.shape[0], hyperparams, seed)
-    device = resolve_device(device)
+def train_concise_ch11(trainer, hyperparams, data, num_epochs=4,
+                       batch_size=10, device=None, seed=0):
+    """The same training with trainer, a torch.optim.Optimizer class."""
+    if device is None:
+        device = "cuda" if torch.cuda.is_available() else "cpu"
     generator = torch.Generator().manual_seed(seed)
-    w, b = _init_params(generator, features.shape[1], device)
-    optimizer = optimizer_cls([w, b], **hyperparams)
+    params = init_params(data[0].shape[1], generator, device)
+    optimizer = trainer(params, **hyperparams)
 
     def update():
         optimizer.step()
         optimizer.zero_grad()
 
-    epochs, losses, sec = train_loop(
-        update, [w, b], features, labels,
-        num_epochs=num_epochs, batch_size=batch_size, generator=generator, device=device,
-    )
-    return Run(epochs, losses, sec, str(device))
+    return train_loop(update, params, data[0], data[1], device=device,
+                      num_epochs=num_epochs, batch_size=batch_size,
+                      generator=generator)
+# --8<-- [end:train-ch11]
+
+
+def train_scratch(trainer_fn, states, hyperparams: dict, data, *, num_epochs: int = 2, batch_size: int = 10,
+                  device="cpu", seed: int = 0) -> Run:
+    """:func:`train_ch11` with every argument checked (``ValueError`` naming the bad one).
+
+    ``trainer_fn`` updates w, b in place from their ``.grad`` (as ``scratch.adam`` does). It gets
+    a copy of ``hyperparams`` (``{'lr': 0.01, 't': 1}``) and may advance its ``t``; the caller's
+    dict is left as it was, so one dict can start any number of runs. ``states`` are moved to
+    ``device`` if they live elsewhere. ``device``: any name :func:`resolve_device` takes (default
+    ``"cpu"``, where :func:`train_ch11` defaults to the GPU when present); ``seed``: an integer from
+    0 to 2**63 − 1; an ``lr`` in ``hyperparams`` must be a finite number > 0.
+    """
+    features, labels = _split_data(data)
+    _check(num_epochs, batch_size, features.shape[0], hyperparams, seed)
+    return train_ch11(trainer_fn, states, hyperparams, (features, labels), num_epochs=num_epochs,
+                      batch_size=batch_size, device=resolve_device(device), seed=seed)
+
+
+def train_torch(optimizer_cls, hyperparams: dict, data, *, num_epochs: int = 4, batch_size: int = 10,
+                device="cpu", seed: int = 0) -> Run:
+    """:func:`train_concise_ch11` (any optimizer class: ``optimizer_cls([w, b], **hyperparams)``),
+    arguments checked as in :func:`train_scratch`."""
+    features, labels = _split_data(data)
+    _check(num_epochs, batch_size, features.shape[0], hyperparams, seed)
+    return train_concise_ch11(optimizer_cls, hyperparams, (features, labels), num_epochs=num_epochs,
+                              batch_size=batch_size, device=resolve_device(device), seed=seed)
 
 
 # The CLI ---------------------------------------------------------------------------------------
@@ -328,9 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import warnings
-
-    from snippets.data import AirfoilUnavailable, SyntheticDataWarning, load_airfoil
+    from snippets.data import FILENAME, URL, AirfoilUnavailable, load_airfoil
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -339,17 +345,18 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:
         parser.error(str(err))
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", SyntheticDataWarning)  # the device/data line says so
-            data = load_airfoil(args.data_dir, allow_synthetic=args.allow_synthetic)
+        data = load_airfoil(args.data_dir, allow_synthetic=args.allow_synthetic)  # says why on stderr
+    except ValueError as err:
+        parser.error(f"argument --data-dir: {err}")
     except AirfoilUnavailable as err:
-        parser.exit(1, f"error: {err}\n")
+        parser.exit(1, f"error: {err}; put {FILENAME} (from {URL}) into --data-dir, $ADAM_YOGI_DATA_DIR or the "
+                       "current folder, or pass --allow-synthetic\n")
     if args.batch_size > data.features.shape[0]:
         parser.error(f"argument --batch-size: at most {data.features.shape[0]} (the number of examples), got {args.batch_size}")
     run = run_optimizer(args.optimizer, data, lr=args.lr, num_epochs=args.epochs, batch_size=args.batch_size,
                         device=device, seed=args.seed)
     where = f"airfoil ({data.path})" if data.source == "airfoil" else "synthetic (the airfoil file was not available)"
-    print(run.summary)
+    print(run)
     print(f"device: {describe_device(device)}, data: {where}")
     return 0
 

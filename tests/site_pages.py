@@ -44,3 +44,21 @@ def resource_refs(html):
     parser = ResourceRefs()
     parser.feed(html)
     return parser.refs
+
+
+def chapters_hook():
+    """hooks/chapters.py, the hooks' reading of pages and sections (one home for that logic)."""
+    import importlib
+    import sys
+
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    return importlib.import_module("hooks.chapters")
+
+
+def hook_module(name):
+    """hooks/<name>.py, a module the hooks share (figures, labels)."""
+    import importlib
+
+    chapters_hook()
+    return importlib.import_module(f"hooks.{name}")

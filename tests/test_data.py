@@ -1,10 +1,14 @@
-"""snippets/data.py: the loader on files the tests make, the download path with the network cut,
-the synthetic stand-in, and the real file when ../shared/data has it."""
+"""snippets/data.py: the loader on files the tests make, the download from a local HTTP server (the
+real one is never contacted), offline and tampered downloads, the synthetic stand-in, and the
+real file when ../shared/data has it. The last tests run the page's own sections in a fresh
+``python -I``, as a reader who copied them would."""
 import hashlib
+import http.server
+import os
 import socket
 import subprocess
 import sys
-import warnings
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -12,15 +16,7 @@ import pytest
 import torch
 
 from snippets import data
-from snippets.data import (
-    FILENAME,
-    SHA1,
-    URL,
-    AirfoilHashMismatch,
-    AirfoilUnavailable,
-    SyntheticDataWarning,
-    load_airfoil,
-)
+from snippets.data import FILENAME, SHA1, AirfoilUnavailable, load_airfoil
 
 from test_snippet_sections import sections  # noqa: E402
 
@@ -30,16 +26,27 @@ REAL_FILE = REAL_DIR / FILENAME
 
 
 @pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    """No test here may reach the network: every connection attempt fails at once."""
+def isolated(tmp_path, monkeypatch):
+    """No test here reaches beyond 127.0.0.1, reads the user's cache or the current folder."""
+    real_connect, real_getaddrinfo = socket.socket.connect, socket.getaddrinfo
 
-    def refuse(*args, **kwargs):
-        raise OSError("network disabled in tests")
+    def connect(sock, address, *args):
+        if isinstance(address, tuple) and address[0] not in ("127.0.0.1", "localhost"):
+            raise OSError("network disabled in tests")
+        return real_connect(sock, address, *args)
 
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    def getaddrinfo(host, *args, **kwargs):
+        if host not in ("127.0.0.1", "localhost"):
+            raise OSError("network disabled in tests")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     monkeypatch.delenv(data.ENV_DATA_DIR, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
 
 
 def _rows(n=1503, seed=1):
@@ -50,11 +57,15 @@ def _rows(n=1503, seed=1):
     return [[float(f"{x:.6g}") for x in row] for row in values.tolist()]
 
 
+def airfoil_bytes(rows) -> bytes:
+    """Rows as the real file is written: tab-separated, CRLF."""
+    return "".join("\t".join(f"{x:g}" for x in row) + "\r\n" for row in rows).encode("ascii")
+
+
 def write_airfoil(folder: Path, rows) -> tuple[Path, str]:
-    """Write rows as the real file is written (tab-separated, CRLF); return (path, sha1)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / FILENAME
-    path.write_bytes("".join("\t".join(f"{x:g}" for x in row) + "\r\n" for row in rows).encode("ascii"))
+    path.write_bytes(airfoil_bytes(rows))
     return path, hashlib.sha1(path.read_bytes()).hexdigest()
 
 
@@ -73,6 +84,58 @@ def good_file(tmp_path, monkeypatch):
     return path
 
 
+class Server:
+    """A local HTTP server: ``content`` at any path, or ``status`` as an error; counts requests."""
+
+    def __init__(self, content=b"", status=200):
+        self.content, self.status, self.requests = content, status, 0
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                server.requests += 1
+                self.send_response(server.status)
+                self.send_header("Content-Length", str(len(server.content)))
+                self.end_headers()
+                self.wfile.write(server.content)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/{FILENAME}"
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server():
+    servers = []
+
+    def start(content=b"", status=200):
+        servers.append(Server(content, status))
+        return servers[-1]
+
+    yield start
+    for s in servers:
+        s.close()
+
+
+def refused_url():
+    """A 127.0.0.1 port nothing listens on: connecting is refused at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/{FILENAME}"
+
+
+def cache_folder(tmp_path) -> Path:
+    return tmp_path / "user-cache" / "adam-yogi"
+
+
 # --- a folder that holds the file --------------------------------------------------------------
 
 
@@ -81,7 +144,6 @@ def test_right_hash_is_read_and_standardized_as_the_book(good_file):
     assert airfoil.source == "airfoil" and airfoil.path == good_file
     assert airfoil.features.shape == (1500, 5) and airfoil.labels.shape == (1500,)
     assert airfoil.features.dtype == airfoil.labels.dtype == torch.float32
-    # the same numbers as the book's numpy formula, evaluated in float64 and rounded to float32
     features, labels = book_preprocess(good_file)
     assert torch.equal(airfoil.features, torch.from_numpy(features))
     assert torch.equal(airfoil.labels, torch.from_numpy(labels))
@@ -90,142 +152,134 @@ def test_right_hash_is_read_and_standardized_as_the_book(good_file):
 def test_statistics_are_taken_over_all_1503_rows_with_the_population_std(tmp_path, monkeypatch):
     rows = _rows()
     rows[1501][5] = 1e4  # an outlier in a row that is dropped must still move mean and std
-    path, sha = write_airfoil(tmp_path, rows)
+    path, sha = write_airfoil(tmp_path / "d", rows)
     monkeypatch.setattr(data, "SHA1", sha)
-    labels = load_airfoil(tmp_path).labels.double()
+    labels = load_airfoil(path.parent).labels.double()
     raw = torch.tensor([r[5] for r in rows], dtype=torch.float32).double()
     mean, pop_std = raw.mean(), raw.std(correction=0)
     assert torch.allclose(labels, ((raw - mean) / pop_std)[:1500], atol=1e-6)
     assert not torch.allclose(labels, ((raw - mean) / raw.std(correction=1))[:1500], atol=1e-6)
 
 
-def test_environment_variable_names_the_folder_and_data_dir_wins(good_file, tmp_path, monkeypatch):
+def test_the_environment_variable_then_the_current_folder(good_file, tmp_path, monkeypatch):
     monkeypatch.setenv(data.ENV_DATA_DIR, str(good_file.parent))
     assert load_airfoil().path == good_file
     monkeypatch.setenv(data.ENV_DATA_DIR, str(tmp_path / "nowhere"))
-    assert load_airfoil(good_file.parent).path == good_file
+    assert load_airfoil(good_file.parent).path == good_file  # data_dir wins
+    monkeypatch.delenv(data.ENV_DATA_DIR)
+    here = Path.cwd() / FILENAME
+    here.write_bytes(good_file.read_bytes())
+    assert load_airfoil().path == here.resolve()  # no variable: the current folder
+
+
+def test_the_section_reads_the_variable_the_module_names():
+    assert f'"{data.ENV_DATA_DIR}"' in sections(ROOT / "snippets" / "data.py")["loader"]
+
+
+def test_a_named_folder_is_the_only_place_looked_at(good_file, tmp_path, monkeypatch, server):
+    monkeypatch.setenv(data.ENV_DATA_DIR, str(tmp_path / "empty"))
+    (tmp_path / "empty").mkdir()
+    (Path.cwd() / FILENAME).write_bytes(good_file.read_bytes())
+    s = server(good_file.read_bytes())
+    with pytest.raises(AirfoilUnavailable, match=f"{tmp_path / 'empty' / FILENAME} does not exist"):
+        load_airfoil(allow_synthetic=False, url=s.url)
+    assert s.requests == 0  # nothing downloaded, the current folder not read either
 
 
 def test_wrong_hash_is_refused_naming_file_and_both_hashes(tmp_path):
-    path, actual = write_airfoil(tmp_path, _rows(20))
-    with pytest.raises(AirfoilHashMismatch) as err:
-        load_airfoil(tmp_path)
+    path, actual = write_airfoil(tmp_path / "d", _rows(20))
+    with pytest.raises(AirfoilUnavailable) as err:
+        load_airfoil(path.parent, allow_synthetic=False)
     message = str(err.value)
-    assert str(path) in message and SHA1 in message and actual in message
+    assert str(path) in message and SHA1 in message and actual in message and "\n" not in message
     assert path.is_file()  # a file the user supplied is refused, not deleted
 
 
-def test_folder_without_the_file_is_named(tmp_path):
-    with pytest.raises(AirfoilUnavailable, match=f"{tmp_path}.*holds no {FILENAME}"):
-        load_airfoil(tmp_path)
-    missing = tmp_path / "missing"
-    with pytest.raises(AirfoilUnavailable, match=f"{missing}.*not a folder"):
-        load_airfoil(missing)
+def test_a_data_dir_that_is_no_folder_is_a_bad_argument(tmp_path):
+    with pytest.raises(ValueError, match=rf"Invalid data_dir: '{tmp_path / 'missing'}' \(not a folder\)"):
+        load_airfoil(tmp_path / "missing")
 
 
 def test_malformed_line_names_file_and_line(tmp_path, monkeypatch):
-    path, _ = write_airfoil(tmp_path, _rows(5))
+    path, _ = write_airfoil(tmp_path / "d", _rows(5))
     path.write_bytes(path.read_bytes() + b"1\t2\t3\r\n")
     monkeypatch.setattr(data, "SHA1", hashlib.sha1(path.read_bytes()).hexdigest())
     with pytest.raises(ValueError, match=r"line 6: expected 6 tab-separated numbers, got 3"):
-        load_airfoil(tmp_path)
+        load_airfoil(path.parent)
 
 
 # --- the download -------------------------------------------------------------------------------
 
 
-def test_no_network_gives_one_line_saying_how_to_supply_the_file(tmp_path, monkeypatch):
-    pooch = pytest.importorskip("pooch")
-    monkeypatch.setattr(pooch, "os_cache", lambda name: tmp_path / "cache" / name)
-    with pytest.raises(AirfoilUnavailable) as err:
-        load_airfoil()  # real pooch, real downloader; the socket refuses
-    message = str(err.value)
-    assert "\n" not in message
-    assert URL in message and data.ENV_DATA_DIR in message and "data_dir" in message
-    assert not (tmp_path / "cache" / data.CACHE_NAME / FILENAME).exists()
+def test_download_goes_to_the_user_cache_checked_and_is_reused(tmp_path, monkeypatch, server):
+    content = airfoil_bytes(_rows())
+    monkeypatch.setattr(data, "SHA1", hashlib.sha1(content).hexdigest())
+    s = server(content)
+    airfoil = load_airfoil(url=s.url)
+    target = cache_folder(tmp_path) / FILENAME
+    assert airfoil.source == "airfoil" and airfoil.path == target and target.read_bytes() == content
+    assert sorted(p.name for p in target.parent.iterdir()) == [FILENAME]  # no temporary file left
+    assert load_airfoil(url=s.url).path == target and s.requests == 1  # from the cache
+    target.write_bytes(b"corrupted")  # a damaged cache is downloaded again, not trusted
+    assert load_airfoil(url=s.url).source == "airfoil" and target.read_bytes() == content
+    assert s.requests == 2
 
 
-def test_download_with_wrong_content_is_refused_and_not_cached(tmp_path):
-    pytest.importorskip("pooch")
+def _one_line_and_synthetic(capsys, **kwargs):
+    airfoil = load_airfoil(**kwargs)
+    captured = capsys.readouterr()
+    assert airfoil.source == "synthetic" and airfoil.path is None
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("airfoil data unavailable: "), captured.err
+    return lines[0]
+
+
+def test_a_tampered_download_gives_one_line_and_leaves_nothing(tmp_path, capsys, server):
     bad = b"not the airfoil data\r\n"
-
-    def downloader(url, output_file, pooch):
-        assert url == URL
-        Path(output_file).write_bytes(bad)
-
-    cache = tmp_path / "cache"
-    with pytest.raises(AirfoilHashMismatch) as err:
-        data.download_airfoil(cache, downloader=downloader)
-    message = str(err.value)
-    assert SHA1 in message and hashlib.sha1(bad).hexdigest() in message and URL in message
-    assert list(cache.iterdir()) == []  # neither the file nor pooch's temporary copy is left
+    line = _one_line_and_synthetic(capsys, url=server(bad).url)
+    assert SHA1 in line and hashlib.sha1(bad).hexdigest() in line and "nothing was saved" in line
+    assert not cache_folder(tmp_path).exists() or list(cache_folder(tmp_path).iterdir()) == []
 
 
-def test_download_with_right_content_is_cached_and_reused(tmp_path, monkeypatch):
-    pytest.importorskip("pooch")
-    source, sha = write_airfoil(tmp_path / "server", _rows())
-    monkeypatch.setattr(data, "SHA1", sha)
-    calls = []
-
-    def downloader(url, output_file, pooch):
-        calls.append(url)
-        Path(output_file).write_bytes(source.read_bytes())
-
-    cache = tmp_path / "cache"
-    path = data.download_airfoil(cache, downloader=downloader)
-    assert path == cache.resolve() / FILENAME and path.read_bytes() == source.read_bytes()
-    assert data.download_airfoil(cache, downloader=downloader) == path and len(calls) == 1  # cached
-    path.write_bytes(b"corrupted")  # a damaged cache is downloaded again, not trusted
-    assert data.download_airfoil(cache, downloader=downloader).read_bytes() == source.read_bytes()
-    assert len(calls) == 2
+def test_a_refused_connection_gives_one_line_and_leaves_nothing(tmp_path, capsys):
+    url = refused_url()
+    line = _one_line_and_synthetic(capsys, url=url)
+    assert f"could not download {url}" in line and "Connection refused" in line
+    assert not cache_folder(tmp_path).exists() or list(cache_folder(tmp_path).iterdir()) == []
 
 
-def test_load_airfoil_downloads_into_the_user_cache(tmp_path, monkeypatch):
-    pooch = pytest.importorskip("pooch")
-    source, sha = write_airfoil(tmp_path / "server", _rows())
-    monkeypatch.setattr(data, "SHA1", sha)
-    monkeypatch.setattr(pooch, "os_cache", lambda name: tmp_path / "user-cache" / name)
-    real_retrieve = pooch.retrieve
-
-    def retrieve(*args, **kwargs):  # the real function, with a local "server"
-        kwargs["downloader"] = lambda url, out, p: Path(out).write_bytes(source.read_bytes())
-        return real_retrieve(*args, **kwargs)
-
-    monkeypatch.setattr(pooch, "retrieve", retrieve)
-    airfoil = load_airfoil()
-    assert airfoil.source == "airfoil"
-    assert airfoil.path == (tmp_path / "user-cache" / "adam-yogi").resolve() / FILENAME
+def test_an_http_error_gives_one_line(capsys, server):
+    line = _one_line_and_synthetic(capsys, url=server(b"gone", status=404).url)
+    assert "HTTP Error 404" in line
 
 
-def test_without_pooch_the_download_path_says_how_to_supply_the_file(monkeypatch):
-    monkeypatch.setitem(sys.modules, "pooch", None)  # `import pooch` raises ImportError
-    with pytest.raises(AirfoilUnavailable, match="pooch is not installed.*ADAM_YOGI_DATA_DIR"):
-        load_airfoil()
+def test_a_cache_that_cannot_be_written_gives_one_line_and_no_temporary_file(tmp_path, capsys, monkeypatch, server):
+    content = airfoil_bytes(_rows())
+    monkeypatch.setattr(data, "SHA1", hashlib.sha1(content).hexdigest())
+    folder = cache_folder(tmp_path)
+    folder.mkdir(parents=True)
+    (folder / FILENAME).mkdir()  # os.replace onto a folder fails after the temporary file is written
+    line = _one_line_and_synthetic(capsys, url=server(content).url)
+    assert "could not save" in line
+    assert [p.name for p in folder.iterdir()] == [FILENAME]  # the temporary file was removed
 
 
-def test_reading_a_folder_needs_torch_only(good_file):
-    code = (
-        "import sys; sys.modules['pooch'] = None\n"  # `import pooch` would raise ImportError
-        "import snippets.data as d\n"
-        f"d.SHA1 = {data.SHA1!r}\n"
-        f"print(d.load_airfoil({str(good_file.parent)!r}).features.shape)\n"
-    )
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "torch.Size([1500, 5])"
+def test_without_allow_synthetic_nothing_is_made_up(capsys):
+    with pytest.raises(AirfoilUnavailable, match="could not download"):
+        load_airfoil(allow_synthetic=False, url=refused_url())
+    assert capsys.readouterr().err == ""
 
 
 # --- the synthetic stand-in ----------------------------------------------------------------------
 
 
-def test_synthetic_fallback_shape_flag_warning_and_determinism(tmp_path):
+def test_synthetic_fallback_shape_and_determinism(capsys):
     torch.manual_seed(123)
-    with pytest.warns(SyntheticDataWarning, match="synthetic stand-in.*holds no"):
-        first = load_airfoil(tmp_path, allow_synthetic=True)
+    first = load_airfoil(url=refused_url())
     torch.manual_seed(456)  # the global RNG has no say
-    with pytest.warns(SyntheticDataWarning):
-        second = load_airfoil(tmp_path, allow_synthetic=True)
+    second = load_airfoil(url=refused_url())
+    assert capsys.readouterr().err.count("using synthetic data of the same shape\n") == 2
     assert first.source == "synthetic" and first.path is None
     assert first.features.shape == (1500, 5) and first.labels.shape == (1500,)
     assert first.features.dtype == first.labels.dtype == torch.float32
@@ -237,30 +291,14 @@ def test_synthetic_fallback_shape_flag_warning_and_determinism(tmp_path):
     assert 0.15 < 0.5 * residual.pow(2).mean() < 0.35
 
 
-def test_synthetic_fallback_covers_a_wrong_hash_and_no_network(tmp_path, monkeypatch):
-    write_airfoil(tmp_path, _rows(10))
-    with pytest.warns(SyntheticDataWarning, match="SHA-1"):
-        assert load_airfoil(tmp_path, allow_synthetic=True).source == "synthetic"
-    monkeypatch.setitem(sys.modules, "pooch", None)
-    with pytest.warns(SyntheticDataWarning):
-        assert load_airfoil(allow_synthetic=True).source == "synthetic"
-
-
-def test_without_allow_synthetic_nothing_is_made_up(tmp_path):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with pytest.raises(AirfoilUnavailable):
-            load_airfoil(tmp_path)
-
-
 # --- the real file ---------------------------------------------------------------------------
 
 
 @pytest.mark.skipif(not REAL_FILE.is_file(), reason=f"the real data file is not at {REAL_FILE}")
 def test_real_file_matches_the_book_preprocessing():
-    airfoil = load_airfoil(REAL_DIR)
+    airfoil = load_airfoil(REAL_DIR, allow_synthetic=False)
     assert airfoil.source == "airfoil" and airfoil.path == REAL_FILE
-    assert data.sha1_of(REAL_FILE) == SHA1
+    assert hashlib.sha1(REAL_FILE.read_bytes()).hexdigest() == SHA1
     features, labels = book_preprocess(REAL_FILE)
     assert torch.equal(airfoil.features, torch.from_numpy(features))
     assert torch.equal(airfoil.labels, torch.from_numpy(labels))
@@ -290,12 +328,48 @@ def test_read_airfoil_keeps_the_first_n_rows(good_file):
     assert torch.equal(first, features[:1]) and torch.equal(first_labels, labels[:1])
 
 
-def test_page_sections_run_on_their_own(good_file):
-    namespace = {}
-    exec(sections(ROOT / "snippets" / "data.py")["source"], namespace)
-    assert (namespace["URL"], namespace["SHA1"]) == (URL, SHA1)
-    exec(sections(ROOT / "snippets" / "data.py")["preprocess"], namespace)
-    features, labels = namespace["read_airfoil"](good_file)
-    assert torch.equal(features, load_airfoil(good_file.parent).features)
-    with pytest.raises(ValueError, match="Invalid n: -1"):
-        namespace["read_airfoil"](good_file, n=-1)
+def _page_loader(tmp_path) -> Path:
+    """The three sections a page shows, in the page's order, as a reader's file."""
+    found = sections(ROOT / "snippets" / "data.py")
+    script = tmp_path / "reader.py"
+    script.write_text("\n\n".join(found[name] for name in ("source", "preprocess", "loader")), encoding="utf-8")
+    return script
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ["tampered", "refused"])
+def test_the_page_code_offline_says_one_line_and_leaves_nothing(case, tmp_path, server):
+    """The reader's copy, in a fresh `python -I` in an empty folder: a tampered download and a
+    refused connection each give one line on stderr, the synthetic data, exit 0, no file."""
+    url = server(b"<html>a captive portal</html>").url if case == "tampered" else refused_url()
+    script = _page_loader(tmp_path)
+    script.write_text(script.read_text(encoding="utf-8")
+                      + f"\ndata = load_airfoil(url={url!r})\nprint(data.source, tuple(data.features.shape))\n",
+                      encoding="utf-8")
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path / "home"),
+           "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    proc = subprocess.run([sys.executable, "-I", str(script)], cwd=folder, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "synthetic (1500, 5)\n"
+    assert len(proc.stderr.splitlines()) == 1 and proc.stderr.startswith("airfoil data unavailable: "), proc.stderr
+    assert "Traceback" not in proc.stderr
+    left = [p for p in (tmp_path / "cache").rglob("*") if p.is_file()] if (tmp_path / "cache").exists() else []
+    assert left == [] and list(folder.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_the_page_code_downloads_into_the_cache(tmp_path, server):
+    content = airfoil_bytes(_rows())
+    script = _page_loader(tmp_path)
+    url = server(content).url
+    script.write_text(script.read_text(encoding="utf-8").replace(SHA1, hashlib.sha1(content).hexdigest())
+                      + f"\nprint(load_airfoil(url={url!r}).path)\n", encoding="utf-8")
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    proc = subprocess.run([sys.executable, "-I", str(script)], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    target = tmp_path / "cache" / "adam-yogi" / FILENAME
+    assert proc.stdout.strip() == str(target) and target.read_bytes() == content

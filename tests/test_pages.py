@@ -1,19 +1,24 @@
 """The chapters in both languages stay in step: per page the same anchors, display equations,
-snippet sections, figures and results; every snippet section shown in each language; one glossary
-followed everywhere; Chinese typography."""
+snippet sections, figures and markers; every snippet section shown in each language; each
+page's code needs only what the page shows before it; one glossary followed everywhere; Chinese
+typography."""
+import builtins
 import re
+import symtable
 
 import pytest
 
-from site_pages import DOCS, LANGUAGES, ROOT, source_pages
-from test_snippet_sections import needs, sections, snippet_files
+from site_pages import DOCS, LANGUAGES, ROOT, chapters_hook, hook_module, source_pages
+from test_snippet_sections import sections, snippet_files
+
+chapters = chapters_hook()
 
 ANCHOR = re.compile(r"^#{1,6} .*\{ *#([a-z0-9-]+) *\}\s*$", re.M)
 HEADING = re.compile(r"^(#{1,6}) (.*)$", re.M)
 DISPLAY = re.compile(r"^\s*\\\[", re.M)
 INCLUDE = re.compile(r'--8<--\s+"([^"]+)"')
 FIGURE = re.compile(r"\]\((figures/[a-z0-9-]+\.svg)\)")
-MARKER = re.compile(r"^<!-- (?:output|markdown): [a-z0-9-]+ -->$", re.M)
+MARKER = re.compile(r"^[ \t]*<!-- (?:output|benchmark|downloads|code-download) -->$", re.M)
 CJK = "\u4e00-\u9fff"
 GLOSSARY_ROW = re.compile(r"^\| ([^|]+?) \| ([^|]+?) \|$", re.M)
 NEVER_IN_CHINESE = ("亚当", "偏置校正", "偏差修正")
@@ -50,23 +55,78 @@ def test_every_heading_has_an_explicit_anchor(lang, rel):
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_snippet_section_is_shown_in_each_language(lang):
+    """On a page; the plotting cells of snippets/plots.py in the notebooks, for the figures."""
     shown = {target for rel in markdown_pages() for target in INCLUDE.findall(text(lang, rel))}
+    figures = chapters_hook().parse("\n".join(text(lang, rel) for rel in markdown_pages()))
+    drawn = {i.value for i in figures if i.kind == "figure"}
+    registry = _figures_registry()
+    plotting = {"snippets/plots.py:setup"}
+    for name in drawn:
+        plotting |= {f"snippets/plots.py:{s}" for s in registry[name]} | {f"snippets/plots.py:show-{name}"}
     every = {f"snippets/{path.name}:{name}" for path in snippet_files() for name in sections(path)}
-    assert every - shown == set(), f"{lang}: sections no page includes: {sorted(every - shown)}"
+    assert every - shown - plotting == set(), f"{lang}: sections nothing shows: {sorted(every - shown - plotting)}"
+    assert shown & plotting == set(), "plotting cells are for notebooks; the pages show figures"
+
+
+def _figures_registry():
+    return hook_module("figures").FIGURES
+
+
+def free_names(code):
+    """(names a piece of code reads from module scope without defining them, names it defines)."""
+    table = symtable.symtable(code, "<section>", "exec")
+    defined = {s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_imported()}
+    read = set()
+
+    def walk(scope):
+        for symbol in scope.get_symbols():
+            if symbol.is_referenced() and (symbol.is_global() or scope.get_type() == "module"):
+                read.add(symbol.get_name())
+        for child in scope.get_children():
+            walk(child)
+
+    walk(table)
+    return read - defined - set(dir(builtins)) - {"__name__", "__file__"}, defined
+
+
+def test_the_name_check_catches_a_borrowed_name():
+    assert free_names("def f():\n    return helper(1)\n")[0] == {"helper"}
+    assert free_names("import torch\nx = torch.zeros(1)\ndef f(a):\n    return a + x\n") == (set(), {"torch", "x", "f"})
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("rel", markdown_pages())
-def test_a_section_comes_after_the_sections_it_needs(lang, rel):
-    """A reader copying a page's code top to bottom has every name: a section that says
-    `# needs: X` is shown after section X of the same file, on the same page."""
-    shown = []
-    for target in INCLUDE.findall(text(lang, rel)):
-        path, _, name = target.partition(":")
-        code = sections(ROOT / path)[name]
-        for needed in needs(ROOT / path, name, code):
-            assert f"{path}:{needed}" in shown, f"{lang}/{rel} shows {target} before (or without) {path}:{needed}"
-        shown.append(target)
+def test_each_code_block_needs_only_what_the_page_shows_before_it(lang, rel):
+    """A reader copying a page's code top to bottom has every name when it is needed: each
+    block reads only names that it or a block above it on the same page defines."""
+    known = set()
+    for item in chapters.parse(text(lang, rel)):
+        if item.kind != "code":
+            continue
+        missing, defined = free_names(chapters.section(item.value))
+        assert missing - known == set(), f"{lang}/{rel}: {item.value} uses {sorted(missing - known)} before the page defines them"
+        known |= defined
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("chapter", [r.removesuffix(".md") for r in markdown_pages() if r not in ("index.md", "glossary.md")])
+def test_each_notebook_cell_needs_only_the_cells_before_it(lang, chapter):
+    """The same for the notebook built from the page, with its plotting cells."""
+    labels = {"fonts": [], **{k: k for k in ("epoch", "loss")}}
+    cells = chapters.notebook_cells(chapters.page(lang, chapter), _figures_registry(), labels, {"labels_comment": "x"})
+    known = set()
+    for cell in cells:
+        if cell["cell_type"] == "code":
+            missing, defined = free_names(cell["source"])
+            assert missing - known == set(), f"{lang}/{chapter}: a cell uses {sorted(missing - known)}:\n{cell['source'][:300]}"
+            known |= defined
+
+
+def test_no_page_shows_an_internal_marker():
+    for lang in LANGUAGES:
+        for rel in markdown_pages():
+            page = text(lang, rel)
+            assert "# needs:" not in page and "<!-- output:" not in page and "<!-- markdown:" not in page, f"{lang}/{rel}"
 
 
 def _glossary(lang):

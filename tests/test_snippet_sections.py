@@ -1,84 +1,42 @@
-"""Every section of snippets/ that a page can include works when a reader copies it alone:
-it is named and balanced, needs no third-party package but torch (it may import this project's
-own `snippets` modules, which need torch alone too), uses no name that only another section
-defines, and runs in a fresh interpreter where every other third-party package is blocked.
+"""The sections of snippets/ that pages and notebooks include, one by one: named and balanced,
+written for the page (lines ≤ 79 columns, short docstrings, no internal markers), importing
+nothing but the standard library and torch (the plotting cells: matplotlib too), never this
+project's own package. A section may use names that sections shown before it on the same page
+define; tests/test_pages.py checks that page order, tests/test_takeaway.py runs it.
 
-A section that builds on another one of the same file says so in a line of its own,
-``# needs: adam`` (shown to the reader on the page); it then runs after the sections it names."""
+The files keep their imports of sibling modules outside the sections, so ``import snippets.x``
+works with torch alone; the last test checks that."""
 import ast
-import builtins
 import re
 import subprocess
-import symtable
 import sys
 from pathlib import Path
 
 import pytest
 
+from site_pages import chapters_hook
+
 ROOT = Path(__file__).resolve().parents[1]
-MARK = re.compile(r"^# --8<-- \[(start|end):([^\]]*)\]\s*$", re.M)
+chapters = chapters_hook()
 NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-ALLOWED = {"torch", "snippets"}  # beside the standard library
-# Installed here for the build and the tests, never needed by a snippet: blocked when one runs.
+# Installed here for the build and the tests, never needed by page code: blocked when one runs.
 BLOCKED = ["numpy", "pooch", "matplotlib", "pytorch_optimizer", "scipy", "pandas", "d2l", "requests",
            "jupytext", "nbformat", "mkdocs", "IPython", "sklearn"]
 BLOCKER = f"""import sys
 for name in {BLOCKED!r}:
     sys.modules[name] = None  # `import name` now raises ImportError
-sys.path.insert(0, {str(ROOT)!r})  # this project's snippets package, and nothing else of it
 """
-
+# The plotting cells (snippets/plots.py) draw with matplotlib; in Jupyter they ask for SVG
+# output through IPython and matplotlib_inline, inside a try that a plain script skips.
+PLOTTING = {"matplotlib", "IPython", "matplotlib_inline"}
 
 def snippet_files():
     return sorted(p for p in (ROOT / "snippets").glob("*.py") if not p.name.startswith("_"))
 
 
 def sections(path):
-    """{name: code} of one file; raises AssertionError on unbalanced or badly named markers."""
-    text = path.read_text(encoding="utf-8")
-    found, open_name, start = {}, None, 0
-    for match in MARK.finditer(text):
-        kind, name = match.groups()
-        assert NAME.match(name), f"{path.name}: section name {name!r} is not lowercase-with-hyphens"
-        if kind == "start":
-            assert open_name is None, f"{path.name}: section {name!r} starts inside {open_name!r}"
-            open_name, start = name, match.end()
-        else:
-            assert open_name == name, f"{path.name}: end of {name!r} without its start"
-            assert name not in found, f"{path.name}: section {name!r} defined twice"
-            found[name] = text[start : match.start()]
-            open_name = None
-    assert open_name is None, f"{path.name}: section {open_name!r} never ends"
-    return found
-
-
-NEEDS = re.compile(r"^\s*# needs: ([a-z0-9-]+(?:, [a-z0-9-]+)*)\s*$", re.M)
-# Sections whose `# needs:` line was removed (issue 9: the team drops the mechanism): what they
-# build on, until issue 8 replaces this check.
-IMPLIED_NEEDS = {("optim.py", "yogi"): ["adam"], ("optim.py", "usage"): ["yogi"],
-                 ("scratch.py", "adam"): ["constants"], ("scratch.py", "yogi"): ["constants"]}
-
-
-def needs(path, name, code):
-    """The sections of the same file that section ``name`` builds on."""
-    return [d for line in NEEDS.findall(code) for d in line.split(", ")] + IMPLIED_NEEDS.get((path.name, name), [])
-
-
-def with_needs(path, name):
-    """The section's code preceded by the sections it declares it needs (recursively)."""
-    found = sections(path)
-    order = []
-
-    def visit(n, chain):
-        assert n in found, f"{path.name}:{chain[-1]} needs {n!r}, which is not a section of the file"
-        assert n not in chain[:-1], f"{path.name}: circular needs {chain}"
-        for dep in needs(path, n, found[n]):
-            visit(dep, chain + [dep])
-        if n not in order:
-            order.append(n)
-
-    visit(name, [name])
-    return "\n".join(found[n] for n in order)
+    """{name: code as the page shows it} of one file (unbalanced markers raise)."""
+    return chapters.sections(path)
 
 
 def all_sections():
@@ -89,69 +47,90 @@ def _ids(item):
     return f"{item[0].name}:{item[1]}" if isinstance(item, tuple) else str(item)
 
 
+def _checked(check):
+    """Every section, as a test parameter (``check`` names the check, for the ids)."""
+    return [pytest.param(item, id=_ids(item)) for item in all_sections()]
+
+
 def test_every_file_with_sections_is_found():
-    assert {p.name for p in snippet_files()} >= {"scratch.py", "optim.py", "data.py", "train.py", "counterexample.py"}
-    assert len(all_sections()) >= 10
+    names = {p.name for p in snippet_files()}
+    assert names >= {"scratch.py", "optim.py", "data.py", "train.py", "counterexample.py", "plots.py", "run_adam.py"}
+    assert len(all_sections()) >= 30
 
 
-def _free_globals(code):
-    """Names a section reads from module scope without defining or importing them itself."""
-    table = symtable.symtable(code, "<section>", "exec")
-    defined = {s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_imported()}
-    free = set()
-
-    def walk(scope):
-        for symbol in scope.get_symbols():
-            if symbol.is_referenced() and (symbol.is_global() or scope.get_type() == "module"):
-                free.add(symbol.get_name())
-        for child in scope.get_children():
-            walk(child)
-
-    walk(table)
-    return free - defined - set(dir(builtins)) - {"__name__", "__file__"}
+def test_unbalanced_markers_are_errors(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("# --8<-- [start:a]\nx = 1\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="never ends"):
+        sections(bad)
+    bad.write_text("# --8<-- [start:a]\n# --8<-- [start:b]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="starts inside"):
+        sections(bad)
 
 
-def test_the_name_check_catches_a_borrowed_name():
-    assert _free_globals("def f():\n    return helper(1)\n") == {"helper"}
-    assert _free_globals("import torch\nx = torch.zeros(1)\ndef f(a):\n    return a + x\n") == set()
+def test_indented_sections_are_dedented_as_the_page_shows_them(tmp_path):
+    path = tmp_path / "runs.py"
+    path.write_text('if __name__ == "__main__":\n    # --8<-- [start:a]\n    x = 1\n    if x:\n'
+                    "        print(x)\n    # --8<-- [end:a]\n", encoding="utf-8")
+    assert sections(path) == {"a": "x = 1\nif x:\n    print(x)\n"}
 
 
 @pytest.mark.parametrize("item", all_sections(), ids=_ids)
-def test_section_needs_nothing_from_other_sections(item):
-    path, name, code = item
-    missing = _free_globals(with_needs(path, name))
-    assert missing == set(), f"{path.name}:{name} uses {sorted(missing)}, defined neither in it nor in a section it needs"
+def test_section_names_are_lowercase_with_hyphens(item):
+    assert NAME.match(item[1]), f"{_ids(item)}: section name is not lowercase-with-hyphens"
 
 
-@pytest.mark.parametrize("item", all_sections(), ids=_ids)
-def test_section_imports_only_stdlib_and_torch(item):
-    path, name, code = item
+def _imports(code):
     modules = set()
     for node in ast.walk(ast.parse(code)):
         if isinstance(node, ast.Import):
             modules |= {alias.name.split(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
-            modules.add((node.module or "").split(".")[0])
-    outside = {m for m in modules if m not in sys.stdlib_module_names and m not in ALLOWED}
-    assert not outside, f"{path.name}:{name} imports {sorted(outside)}; a copied section may need torch alone"
+            modules.add("." if node.level else (node.module or "").split(".")[0])
+    return modules
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("item", all_sections(), ids=_ids)
-def test_section_runs_alone(item, tmp_path):
+def test_section_imports_only_stdlib_and_torch_never_this_project(item):
     path, name, code = item
-    script = tmp_path / "section.py"
-    script.write_text(BLOCKER + with_needs(path, name), encoding="utf-8")
-    # -I: no PYTHONPATH, no user site; the blocker makes any other third-party import fail.
-    proc = subprocess.run([sys.executable, "-I", str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, f"{path.name}:{name} failed on its own:\n{proc.stderr[-2000:]}"
+    allowed = {"torch"} | (PLOTTING if path.name == "plots.py" else set())
+    outside = {m for m in _imports(code) if m not in sys.stdlib_module_names and m not in allowed}
+    assert not outside, f"{path.name}:{name} imports {sorted(outside)}; a reader's copy has torch (and matplotlib) only"
+
+
+def test_the_import_check_sees_the_project_package():
+    assert _imports("from snippets import train\nimport snippets.data\nfrom . import x\n") == {"snippets", "."}
+
+
+@pytest.mark.parametrize("item", _checked("lines"))
+def test_section_lines_fit_the_page(item):
+    path, name, code = item
+    long = [(n, len(line)) for n, line in enumerate(code.splitlines(), start=1) if len(line) > 79]
+    assert long == [], f"{path.name}:{name}: lines over 79 columns (line, length): {long}"
+
+
+@pytest.mark.parametrize("item", _checked("docstrings"))
+def test_section_docstrings_are_short(item):
+    """A page shows a few lines of docstring; long explanations go to the prose."""
+    path, name, code = item
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)):
+            doc = ast.get_docstring(node, clean=False)
+            if doc is not None:
+                assert doc.count("\n") <= 3, f"{path.name}:{name}: {node.name}'s docstring has {doc.count(chr(10)) + 1} lines"
+
+
+@pytest.mark.parametrize("item", _checked("markers"))
+def test_no_internal_markers_reach_the_page(item):
+    path, name, code = item
+    assert not re.search(r"^\s*#\s*(needs:|noqa|type: ignore|pragma)", code, re.M), f"{path.name}:{name}"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("module", [p.stem for p in snippet_files() if p.stem not in ("benchmark", "train_benchmark")])
+@pytest.mark.parametrize("module", [p.stem for p in snippet_files() if p.stem != "plots"])
 def test_snippets_modules_import_with_torch_alone(module, tmp_path):
-    """The modules sections import need torch alone (the benchmarks time a peer package)."""
+    """The modules need torch alone (plots.py draws, so it needs matplotlib)."""
     script = tmp_path / "imports.py"
-    script.write_text(BLOCKER + f"import snippets.{module}\n", encoding="utf-8")
+    script.write_text(BLOCKER + f"sys.path.insert(0, {str(ROOT)!r})\nimport snippets.{module}\n", encoding="utf-8")
     proc = subprocess.run([sys.executable, "-I", str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -207,8 +207,8 @@ def test_device_names_and_torch_devices_are_resolved(airfoil, monkeypatch):
 
 def test_run_prints_the_books_line():
     run = Run(epochs=[1.0, 2.0], losses=[0.5, 0.24349], sec_per_epoch=0.01234, device="cpu")
-    assert run.summary == str(run) == "loss: 0.243, 0.012 sec/epoch"
-    assert run.final_loss == 0.24349
+    assert str(run) == "loss: 0.243, 0.012 sec/epoch"
+    assert f"{run}" == str(run) and run.losses[-1] == 0.24349
 
 
 def test_default_epochs_are_the_books(airfoil):
@@ -223,7 +223,7 @@ def test_default_epochs_are_the_books(airfoil):
 def test_on_the_real_data_every_optimizer_reaches_the_books_loss(name):
     airfoil = data_module.load_airfoil(REAL_DIR)
     run = run_optimizer(name, airfoil)
-    assert 0.23 < run.final_loss < 0.26  # the book prints 0.243–0.245 for these runs
+    assert 0.23 < run.losses[-1] < 0.26  # the book prints 0.243–0.245 for these runs
     assert min(run.losses) > 0.2415  # never below the least-squares optimum, ½·MSE = 0.24169
 
 
@@ -331,9 +331,9 @@ def test_book_style_loop_trains_and_the_benchmark_prints_its_rows(airfoil, capsy
     monkeypatch.setattr(train_benchmark, "measure", lambda data, **kw: {
         "harness + scratch.adam": [0.01] * 5, "harness + book adam": [0.02] * 5, "book loop + book adam": [0.04] * 5})
     monkeypatch.setenv("ADAM_YOGI_DATA_DIR", str(ROOT / "no-such-folder"))
-    with pytest.warns(data_module.SyntheticDataWarning):
-        train_benchmark.main(["--repeats", "5"])
-    out = capsys.readouterr().out
+    train_benchmark.main(["--repeats", "5"])
+    out, err = capsys.readouterr()
+    assert err.startswith("airfoil data unavailable: ") and err.count("\n") == 1  # then the synthetic set
     assert "harness + scratch.adam   0.0100 sec/epoch" in out and "0.25×" in out
     assert "harness / book loop: 0.25× (floor ≤ 0.6×: met); median of per-round ratios 0.25×, best / best 0.25×" in out
 
@@ -358,7 +358,17 @@ def test_harness_section_runs_on_its_own(airfoil):
     def update():
         sgd(0.05)([w, b], None, None)
 
-    epochs, losses, sec = namespace["train_loop"](update, [w, b], airfoil.features, airfoil.labels, num_epochs=1,
-                                                  batch_size=10, generator=torch.Generator().manual_seed(0),
-                                                  device="cpu")
-    assert len(losses) == 7 and losses[-1] < losses[0] and sec > 0
+    run = namespace["train_loop"](update, [w, b], airfoil.features, airfoil.labels, num_epochs=1,
+                                  batch_size=10, generator=torch.Generator().manual_seed(0), device="cpu")
+    assert len(run.losses) == 7 and run.losses[-1] < run.losses[0] and run.sec_per_epoch > 0
+    assert str(run) == f"loss: {run.losses[-1]:.3f}, {run.sec_per_epoch:.3f} sec/epoch"
+
+
+def test_train_ch11_defaults_to_the_gpu_when_there_is_one(airfoil, monkeypatch):
+    from snippets.train import train_ch11
+
+    run = train_ch11(scratch.adam, scratch.init_adam_states(5), {"lr": 0.01, "t": 1}, airfoil, num_epochs=1)
+    assert run.device == ("cuda" if torch.cuda.is_available() else "cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    run = train_ch11(scratch.adam, scratch.init_adam_states(5), {"lr": 0.01, "t": 1}, airfoil, num_epochs=1)
+    assert run.device == "cpu"

@@ -1,0 +1,59 @@
+"""The chapters' code in a real browser: at 1280 px no code block scrolls sideways, printed output
+looks like output (labelled, no copy button) while code keeps its copy button. Headless
+Chromium, driven by Playwright; skips (with the reason) without Chromium."""
+from urllib.parse import urljoin
+
+import pytest
+
+from browser_support import CHROMIUM, Visit, chromium_available
+from site_pages import LANGUAGES, chapters_hook, page_url
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not chromium_available(), reason=f"no Chromium at {CHROMIUM}: install it with `apt-get install chromium`"),
+]
+pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+chapters = chapters_hook()
+OUTPUT_LABEL = {"zh": "输出", "en": "Output"}
+
+BLOCKS = """() => {
+  document.querySelectorAll('article details').forEach(d => d.open = true);
+  return [...document.querySelectorAll('article div.highlight')].map(div => {
+    const code = div.querySelector('pre > code');
+    return {
+      classes: [...div.classList],
+      text: code.innerText,
+      overflow: code.scrollWidth - code.clientWidth,
+      copy: !!div.querySelector('.md-clipboard, button.md-code__button[data-md-type=copy]'),
+      title: (div.querySelector('.filename') || {}).textContent || null,
+    };
+  });
+}"""
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("chapter", chapters.chapter_names())
+def test_code_fits_at_1280_px_and_output_looks_like_output(browser, server, lang, chapter):
+    visit = Visit(browser, server)
+    try:
+        visit.page.set_viewport_size({"width": 1280, "height": 900})
+        page = visit.open(urljoin(server, page_url(f"{chapter}.md", lang)))
+        page.wait_for_timeout(300)  # Material adds the copy buttons after load
+        blocks = page.evaluate(BLOCKS)
+        assert blocks, f"{lang}/{chapter}: no code blocks"
+        wide = [b["text"].splitlines()[0] for b in blocks
+                if b["overflow"] > 1 and "output" not in b["classes"]]
+        assert wide == [], f"{lang}/{chapter}: code blocks that scroll sideways at 1280 px: {wide}"
+        outputs = [b for b in blocks if "output" in b["classes"]]
+        code = [b for b in blocks if "output" not in b["classes"]]
+        for block in outputs:
+            assert not block["copy"], f"{lang}/{chapter}: an output block has a copy button"
+            assert block["title"] == OUTPUT_LABEL[lang]
+            assert block["overflow"] <= 1, f"{lang}/{chapter}: output scrolls sideways: {block['text'][:60]}"
+        assert all(b["copy"] for b in code), f"{lang}/{chapter}: a code block lost its copy button"
+        if chapter in ("adam", "yogi", "convergence"):
+            assert outputs, f"{lang}/{chapter}: no output blocks"
+        assert visit.console_errors() == [], visit.console_errors()
+    finally:
+        visit.close()

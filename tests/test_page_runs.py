@@ -1,0 +1,304 @@
+"""hooks/page_runs.py and hooks/page_runner.py: the build runs each chapter page's code blocks in
+page order, outside the repository; output markers show what they printed; figures come from
+the page's namespace, reproducibly; a failing block fails the build naming page and section;
+`mkdocs serve` reuses a page's run until its code, the device or the data change."""
+import importlib.util
+import re
+import sys
+
+import pytest
+
+from site_pages import DOCS, LANGUAGES, ROOT, built_html, chapters_hook, source_pages
+
+FIGURE_LINK = re.compile(r"\]\(figures/([a-z0-9-]+)\.svg\)")
+chapters = chapters_hook()
+
+
+def _load_hook():
+    spec = importlib.util.spec_from_file_location("page_runs_under_test", ROOT / "hooks" / "page_runs.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    module._importable_root()
+    return module
+
+
+@pytest.fixture
+def hook():
+    return _load_hook()
+
+
+def _job(page, *blocks, figures=()):
+    """A page of blocks (code, output marker after it?), as page_job would make it."""
+    return {"page": page, "blocks": [{"label": f"snippets/x.py:{i}", "code": code, "output_after": out}
+                                     for i, (code, out) in enumerate(blocks)], "figures": list(figures)}
+
+
+# --- the pages and the registry ------------------------------------------------------------------
+
+
+def _figures_used(lang):
+    used = {}
+    for rel in source_pages(lang):
+        for name in FIGURE_LINK.findall((DOCS / lang / rel).read_text(encoding="utf-8")):
+            used.setdefault(name, []).append(rel)
+    return used
+
+
+def test_every_figure_is_shown_by_the_same_pages_and_drawn_by_one_chapter(hook):
+    zh, en = _figures_used("zh"), _figures_used("en")
+    assert zh == en
+    assert set(zh) == set(hook.figures.FIGURES), "a registered figure no page shows, or the reverse"
+    for name, pages in zh.items():
+        drawn_by = [p for p in pages if p.removesuffix(".md") in chapters.chapter_names()]
+        assert len(drawn_by) == 1, f"{name}: drawn by {drawn_by}"
+        hook.chapters.section(f"snippets/plots.py:show-{name}")  # its cell exists
+
+
+def test_page_job_follows_the_page(hook):
+    job = hook.page_job("adam")
+    labels = [b["label"] for b in job["blocks"]]
+    assert labels == [i.value for i in chapters.page("zh", "adam") if i.kind == "code"]
+    assert [b["label"] for b in job["blocks"] if b["output_after"]] == [
+        "snippets/run_adam.py:adam-scratch", "snippets/run_adam.py:adam-concise"]
+    figures = {f["name"]: labels[f["after"]] for f in job["figures"]}
+    assert figures == {"bias-correction": "snippets/run_adam.py:bias-correction",
+                       "adam-scratch": "snippets/run_adam.py:adam-scratch",
+                       "adam-concise": "snippets/run_adam.py:adam-concise"}
+
+
+def test_benchmark_command_states_the_builds_arguments(hook):
+    assert hook.benchmark_command("cpu") == (
+        "python -m snippets.tools.benchmark --device cpu \\\n    --sizes 6 1e5 1e6 --repeats 5 --warmup 2")
+    assert hook.BENCHMARK_ARGS == {"sizes": (6, 100_000, 1_000_000), "repeats": 5, "warmup": 2}
+
+
+def test_the_command_shown_is_the_call_the_build_makes(hook, monkeypatch):
+    """The page's command, given to the benchmark's own CLI, asks for exactly the build's run."""
+    import shlex
+
+    from snippets.tools import benchmark
+
+    calls = []
+    monkeypatch.setattr(benchmark, "run_benchmark", lambda *args: calls.append(args) or {})
+    monkeypatch.setattr(benchmark, "format_table", lambda result: "")
+    monkeypatch.setattr(benchmark, "format_summary", lambda result: "")
+    argv = shlex.split(hook.benchmark_command("cpu").replace("\\\n", " "))
+    assert argv[:3] == ["python", "-m", "snippets.tools.benchmark"]
+    benchmark.main(argv[3:])
+    device, sizes, repeats, warmup, paths = calls[0]
+    assert (device, tuple(sizes), repeats, warmup, paths) == ("cpu", *hook.BENCHMARK_ARGS.values(), False)
+
+
+# --- the runner (a real `python -I` subprocess each) ---------------------------------------------
+
+
+@pytest.mark.slow
+def test_outputs_are_what_the_blocks_since_the_previous_marker_printed(hook):
+    result = hook.run_pages([_job("p", ("print(1)", False), ("x = 2", False), ("print(x)", True),
+                                  ("print('b')", True))], "cpu")["p"]
+    assert result["outputs"] == ["1\n2\n", "b\n"]
+    assert result["device"] == "cpu" and result["torch"] and result["data_source"] is None
+
+
+@pytest.mark.slow
+def test_the_runner_is_outside_the_repository_without_pythonpath(hook, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    code = ("import os, sys\nprint(os.getcwd())\nprint(os.listdir())\n"
+            "try:\n    import snippets\n    print('snippets importable')\nexcept ImportError:\n    print('no snippets')\n"
+            "print(os.environ.get('PYTHONPATH'), repr(os.environ.get('CUDA_VISIBLE_DEVICES')))\n"
+            "print([p for p in sys.path if p in ('', '.') or p.startswith(os.getcwd())])\n")
+    result = hook.run_pages([_job("p", (code, True))], "cpu")["p"]
+    cwd, listing, imported, env, path = result["outputs"][0].splitlines()
+    assert not cwd.startswith(str(ROOT)) and listing == "[]"  # an empty folder outside the repository
+    assert imported == "no snippets"
+    assert env == "None ''"  # no PYTHONPATH; the CPU was asked for, so no GPU is visible
+    assert path == "[]"  # not even the current folder is on sys.path (-I)
+
+
+@pytest.mark.slow
+def test_a_failing_block_fails_naming_page_and_section(hook):
+    from mkdocs.exceptions import PluginError
+
+    with pytest.raises(PluginError, match=r"(?s)yogi\.md: the code block snippets/x\.py:1 failed:.*ZeroDivisionError"):
+        hook.run_pages([_job("yogi", ("x = 1", False), ("1 / 0", True))], "cpu")
+
+
+@pytest.mark.slow
+def test_printing_unseen_or_a_marker_with_nothing_fails(hook):
+    from mkdocs.exceptions import PluginError
+
+    with pytest.raises(PluginError, match="printed after the last output marker"):
+        hook.run_pages([_job("p", ("print(1)", True), ("print(2)", False))], "cpu")
+    with pytest.raises(PluginError, match="nothing since the previous marker printed"):
+        hook.run_pages([_job("p", ("x = 1", True))], "cpu")
+
+
+def _loss_figure_job(hook, extra=""):
+    """A page that defines an ``adam_run`` (and ``extra``) and shows the adam-scratch figure."""
+    code = ("from typing import NamedTuple\nclass R(NamedTuple):\n    epochs: list\n    losses: list\n"
+            f"adam_run = R([0.5, 1.0], [0.3, 0.25])\n{extra}print(1)\n")
+    figure = {"name": "adam-scratch", "after": 0, "defs": [hook.chapters.section("snippets/plots.py:plot-losses")],
+              "call": hook.chapters.section("snippets/plots.py:show-adam-scratch")}
+    return _job("p", (code, True), figures=[figure])
+
+
+@pytest.mark.slow
+def test_figures_come_from_the_namespace_in_each_language_reproducibly(hook):
+    job = _loss_figure_job(hook)
+    one, two = (hook.run_pages([job], "cpu")["p"]["figures"]["adam-scratch"] for _ in range(2))
+    assert one == two and one["zh"].startswith("<?xml") and "<dc:date>" not in one["zh"]
+    assert "Adam（从零开始实现）" in one["zh"] and "Adam (from scratch)" in one["en"]
+    assert "#3f51b5" in one["en"], "the site's palette, not matplotlib's"
+
+
+@pytest.mark.slow
+def test_synthetic_data_is_said_in_the_figure(hook):
+    job = _loss_figure_job(hook, "class D(NamedTuple):\n    source: str\ndata = D('synthetic')\n")
+    result = hook.run_pages([job], "cpu")["p"]
+    assert result["data_source"] == "synthetic"
+    assert "synthetic data" in result["figures"]["adam-scratch"]["en"]
+
+
+# --- the markdown ------------------------------------------------------------------------------
+
+
+class _Page:
+    def __init__(self, src_uri):
+        self.file = type("F", (), {"src_uri": src_uri})()
+
+
+def _with_results(hook, name, result, device="cpu"):
+    runs = hook.PageRuns(device, use_cache=False)
+    runs.results = {name: result}
+    hook._state["runs"] = runs
+    hook._state["figure_pages"] = {f: name for f in result.get("figures", {})}
+
+
+def test_markers_become_output_blocks_in_order_indented_as_the_marker(hook):
+    _with_results(hook, "adam", {"outputs": ["loss: 0.250\n", "a\nb\n"], "figures": {}, "data_source": "airfoil",
+                                 "device": "cpu", "torch": "2.13.0"})
+    markdown = hook.on_page_markdown("# Adam\n\n<!-- output -->\n\n??? note\n    <!-- output -->\n", _Page("en/adam.md"), None, None)
+    assert '``` { .text .no-copy .output title="Output" }\nloss: 0.250\n```' in markdown
+    assert '    ``` { .text .no-copy .output title="Output" }\n    a\n    b\n    ```' in markdown
+    assert "device cpu, PyTorch 2.13.0" in markdown and "airfoil self-noise" in markdown
+    zh = hook.on_page_markdown("# Adam\n\n<!-- output -->\n\n<!-- output -->\n", _Page("zh/adam.md"), None, None)
+    assert 'title="输出"' in zh
+
+
+def test_a_marker_count_that_differs_from_the_run_fails(hook):
+    from mkdocs.exceptions import PluginError
+
+    _with_results(hook, "adam", {"outputs": ["x\n"], "figures": {}, "data_source": None, "device": "cpu", "torch": "t"})
+    with pytest.raises(PluginError, match="2 output markers, but the page's code ran with 1"):
+        hook.on_page_markdown("<!-- output -->\n<!-- output -->\n", _Page("en/adam.md"), None, None)
+
+
+def test_synthetic_data_is_said_at_the_top_of_the_page(hook):
+    _with_results(hook, "adam", {"outputs": ["x\n"], "figures": {}, "data_source": "synthetic", "device": "cpu", "torch": "t"})
+    markdown = hook.on_page_markdown("# Adam\n\n<!-- output -->\n", _Page("en/adam.md"), None, None)
+    assert markdown.startswith('!!! warning "Results on this page come from synthetic data"')
+    assert "deterministic synthetic regression set (the real data was not available)" in markdown
+
+
+def test_unknown_figures_fail_loudly(hook):
+    from mkdocs.exceptions import PluginError
+
+    _with_results(hook, "adam", {"outputs": [], "figures": {}, "data_source": None, "device": "cpu", "torch": "t"})
+    with pytest.raises(PluginError, match="no chapter draws figure 'no-such'"):
+        hook.on_page_markdown("![x](figures/no-such.svg)\n", _Page("zh/index.md"), None, None)
+
+
+# --- the serve cache ---------------------------------------------------------------------------
+
+
+def test_serve_reuses_a_pages_run_until_its_code_device_or_data_change(hook, monkeypatch, tmp_path):
+    monkeypatch.setattr(hook, "CACHE_DIR", tmp_path)
+    monkeypatch.setattr(hook.chapters, "chapter_names", lambda: ["convergence"])
+    calls = []
+
+    class FakeRunner:
+        started = 0.0
+
+        def __init__(self, jobs, device):
+            calls.append([j["page"] for j in jobs])
+            self.jobs, self.device = jobs, device
+
+        def results(self):
+            return {j["page"]: {"outputs": ["x\n"], "figures": {}, "data_source": None, "device": self.device,
+                                "torch": "t"} for j in self.jobs}
+
+    monkeypatch.setattr(hook, "Runner", FakeRunner)
+    hook.PageRuns("cpu", use_cache=True).run()
+    hook.PageRuns("cpu", use_cache=True).run()
+    assert calls == [["convergence"]], "unchanged: from the cache"
+    hook.PageRuns("cuda", use_cache=True).run()
+    assert len(calls) == 2, "another device runs again"
+    monkeypatch.setattr(hook.chapters, "data_fingerprint", lambda: "other data")
+    hook.PageRuns("cpu", use_cache=True).run()
+    assert len(calls) == 3, "other data runs again"
+    real_section = hook.chapters.section
+    monkeypatch.setattr(hook.chapters, "section", lambda target: real_section(target) + "# edited\n")
+    hook.PageRuns("cpu", use_cache=True).run()
+    assert len(calls) == 4, "edited code runs again"
+    hook.PageRuns("cpu", use_cache=False).run()
+    assert len(calls) == 5, "a build never reads the cache"
+    assert len(list(tmp_path.glob("convergence-*.json"))) == 1, "older runs of the page are dropped"
+
+
+# --- the built site ------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_every_figure_is_in_the_built_site_and_linked(built_site):
+    for lang in LANGUAGES:
+        for name, pages in _figures_used(lang).items():
+            svg = built_site / ("" if lang == "zh" else lang) / "figures" / f"{name}.svg"
+            assert svg.is_file() and svg.read_bytes().startswith(b"<?xml"), svg
+            for rel in pages:
+                assert f"figures/{name}.svg" in built_html(built_site, rel, lang).read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_two_clean_builds_give_byte_identical_figures_and_archive(built_site, tmp_path):
+    from conftest import build_site
+
+    proc, _ = build_site(tmp_path / "again")
+    assert proc.returncode == 0, proc.stderr
+    first = sorted(p.relative_to(built_site) for p in built_site.rglob("figures/*.svg"))
+    second = sorted(p.relative_to(tmp_path / "again") for p in (tmp_path / "again").rglob("figures/*.svg"))
+    assert first and first == second
+    differ = [str(p) for p in first if (built_site / p).read_bytes() != (tmp_path / "again" / p).read_bytes()]
+    assert differ == [], f"figures differ between two builds: {differ}"
+    name = "adam-yogi-code.zip"
+    assert (built_site / name).read_bytes() == (tmp_path / "again" / name).read_bytes()
+
+
+@pytest.mark.slow
+def test_the_built_pages_show_this_builds_outputs(built_site):
+    for lang in LANGUAGES:
+        html = built_html(built_site, "adam.md", lang).read_text(encoding="utf-8")
+        outputs = re.findall(r'<div class="no-copy output highlight">', html)
+        assert len(outputs) == 2
+        assert len(re.findall(r"loss: 0\.2\d\d, \d+\.\d{3} sec/epoch", html)) == 2
+        assert "x_T = " in built_html(built_site, "convergence.md", lang).read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_without_the_data_file_the_adam_page_runs_on_synthetic_data_and_says_so(hook, monkeypatch, tmp_path, caplog):
+    """The real page's code, with $ADAM_YOGI_DATA_DIR naming an empty folder: the loader's one
+    line reaches the build log, the outputs are still there, the figures say "synthetic"."""
+    import logging
+
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setenv("ADAM_YOGI_DATA_DIR", str(tmp_path / "empty"))
+    with caplog.at_level(logging.INFO):
+        result = hook.run_pages([hook.page_job("adam")], "cpu")["adam"]
+    assert result["data_source"] == "synthetic"
+    assert len(result["outputs"]) == 2 and all(re.fullmatch(r"loss: 0\.\d{3}, \d+\.\d{3} sec/epoch\n", o) for o in result["outputs"])
+    assert "synthetic data" in result["figures"]["adam-scratch"]["en"]
+    assert "合成数据" in result["figures"]["adam-scratch"]["zh"]
+    # drawn before the page reads any data: that figure does not depend on it and says nothing
+    assert "synthetic" not in result["figures"]["bias-correction"]["en"]
+    said = [r.getMessage() for r in caplog.records if "page code said" in r.getMessage()]
+    assert len(said) == 1 and "airfoil data unavailable" in said[0] and "does not exist" in said[0]
