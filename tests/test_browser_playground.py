@@ -10,7 +10,7 @@ from urllib.parse import urljoin
 import pytest
 
 from browser_support import CHROMIUM, Visit, chromium_available
-from site_pages import LANGUAGES, page_url
+from site_pages import LANGUAGES, ROOT, page_url
 
 pytestmark = [
     pytest.mark.browser,
@@ -22,7 +22,19 @@ pytestmark = [
 ]
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
-from snippets import counterexample, runs  # noqa: E402
+from snippets import counterexample  # noqa: E402
+
+
+def _playground_hook():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("playground_hook", ROOT / "hooks" / "playground.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+playground_hook = _playground_hook()
 
 PAGES = {"yogi.md": ("spikes", "spikes-0.99", 3), "convergence.md": ("counterexample", "counterexample-3", 4)}
 CASES = [(lang, rel) for lang in LANGUAGES for rel in PAGES]
@@ -108,15 +120,16 @@ def test_the_preset_marked_as_the_figure_draws_the_pages_run(browser, server, la
     visit, page = _open(browser, server, lang, "yogi.md")
     try:
         drawn = page.evaluate("playground.drawn()")
-        traces = runs.spikes()
-        assert drawn["adam"]["g"] == traces.g
-        assert drawn["adam"]["s"] == traces.s_adam and drawn["yogi"]["s"] == traces.s_yogi
+        run, _ = playground_hook.page_block(playground_hook.SPIKES)  # the page's own block
+        assert drawn["adam"]["g"] == run["g"].tolist()
+        assert drawn["adam"]["s"] == run["s_adam"] and drawn["yogi"]["s"] == run["s_yogi"]
     finally:
         visit.close()
     visit, page = _open(browser, server, lang, "convergence.md")
     try:
         drawn = page.evaluate("playground.drawn()")
-        for method, trajectory in runs.counterexample().items():
+        run, _ = playground_hook.page_block(playground_hook.COUNTEREXAMPLE)
+        for method, trajectory in run["trajectories"].items():
             assert drawn[method]["xs"] == trajectory.xs and drawn[method]["avgRegret"] == trajectory.avg_regret
     finally:
         visit.close()

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from snippets import counterexample, moments, optim, runs  # noqa: E402
+from snippets import counterexample, moments, optim  # noqa: E402
 
 PLAYGROUND = ROOT / "docs" / "assets" / "javascripts" / "playground"
 NODE = shutil.which("node")
@@ -171,7 +171,7 @@ def test_unknown_options_and_problems_are_errors_naming_them():
 
 # --- the spikes: snippets.moments.spiky_gradients and second_moments ---------------------------
 
-PAGE_SPIKES = dict(steps=1000, spikes=(150, 450, 750), std=1.0, seed=0)  # snippets/runs.py: spikes()
+PAGE_SPIKES = dict(steps=1000, spikes=(150, 450, 750), std=1.0, seed=0)  # snippets/run_yogi.py:spikes
 
 
 def page_stream():
@@ -204,8 +204,10 @@ def test_spikes_match_the_python_module():
 
 def test_the_published_stream_is_the_pages_run():
     playground, stream = page_stream()
-    traces = runs.spikes()
-    assert stream["g"] == traces.g and stream["spikes"] == traces.spikes
+    g = moments.spiky_gradients(spike=20.0, **PAGE_SPIKES)  # the page's call, written out
+    assert stream["g"] == g.tolist() and stream["spikes"] == list(PAGE_SPIKES["spikes"])
+    namespace, calls = playground.page_block(playground.SPIKES)
+    assert calls["spiky_gradients"] == {"spike": 20.0, **PAGE_SPIKES}, "the page's run changed: update PAGE_SPIKES"
     assert json.loads(json.dumps(stream)) == stream  # JSON carries every float64 exactly
 
 
@@ -339,18 +341,19 @@ def test_rosenbrock_update_matches_snippets_optim_step_by_step(kw):
 
 
 def test_the_page_presets_are_the_pages_runs(settings):
+    """The presets marked as the pages' figures use the arguments the pages' own blocks use."""
+    playground, _ = page_stream()
     presets = settings["PRESETS"]
-    spike_args = inspect.signature(runs.spikes).parameters  # the page's run takes no arguments ...
-    assert not spike_args
-    traces = runs.spikes()  # ... so compare with what it produced
+    namespace, calls = playground.page_block(playground.SPIKES)
     figure = presets["spikes-0.99"]
-    assert figure["beta2"] == traces.beta2 and figure["s0"] == traces.s0
-    assert figure["spike"] == max(abs(traces.g[i]) for i in traces.spikes)
-    defaults = {k: v.default for k, v in inspect.signature(runs.counterexample).parameters.items()}
+    moments_call = calls["second_moments"]
+    assert figure["beta2"] == moments_call["beta2"] and figure["s0"] == moments_call["s0"]
+    assert figure["spike"] == calls["spiky_gradients"]["spike"]
+    namespace, _ = playground.page_block(playground.COUNTEREXAMPLE)
     run_defaults = {k: v.default for k, v in inspect.signature(counterexample.run).parameters.items()}
     figure = presets["counterexample-3"]
     assert (figure["C"], figure["steps"], figure["lr"], figure["eps"]) == (
-        defaults["C"], defaults["steps"], defaults["lr"], run_defaults["eps"])
+        namespace["C"], namespace["steps"], namespace["lr"], run_defaults["eps"])
 
 
 def test_every_preset_value_is_a_slider_position(settings):
