@@ -221,7 +221,7 @@ class PageRuns:
 def benchmark_command(device: str) -> str:
     sizes = " ".join(f"{n:.0e}".replace("e+0", "e") if n >= 1000 else str(n) for n in BENCHMARK_ARGS["sizes"])
     return (f"python -m snippets.tools.benchmark --device {device} \\\n"  # two lines fit the page
-            f"    --sizes {sizes} --repeats {BENCHMARK_ARGS['repeats']} --warmup {BENCHMARK_ARGS['warmup']}")
+            f"    --sizes {sizes} --repeats {BENCHMARK_ARGS['repeats']} --warmup {BENCHMARK_ARGS['warmup']} --no-extras")
 
 
 def _write_atomic(path: Path, text: str):

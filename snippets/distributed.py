@@ -22,6 +22,8 @@ def train_ddp(rank, world_size, model, X, y, optimizer_class, steps=100):
         loss = torch.nn.functional.mse_loss(ddp(X[rows]), y[rows])
         loss.backward()  # every process now holds the averaged gradient
         optimizer.step()  # so every process takes the same step
+    loss = loss.item()
+    del ddp, optimizer  # they hold the process group: free them before it
     dist.destroy_process_group()
-    return loss.item()
+    return loss
 # --8<-- [end:ddp]

@@ -36,13 +36,9 @@ import torch
 
 def rare_gradient_problem(C=20.0, delta=0.5, steps=20_000, lr=0.5,
                           beta2=0.9, eps=1e-8, seed=0, batch=1):
-    """Adam and Yogi (β1 = 0, no bias correction) on f_t(x) = g_t·x, |x| ≤ 1.
-
-    Each draw is C with probability p = (1 + δ)/(C + 1), else −1, so E[g_t] =
-    δ > 0 and the optimum is x = −1; g_t is the mean of ``batch`` draws. Both
-    methods see the same gradients. Returns them and, per method, x_t and s_t
-    for t = 1..steps.
-    """
+    """Adam and Yogi (β1 = 0, no bias correction) on f_t(x) = g_t·x, |x| ≤ 1;
+    g_t is the mean of ``batch`` draws of C (probability p) or −1, the same
+    for both. Returns the gradients and each method's x_t and s_t."""
     p = (1 + delta) / (C + 1)  # P(draw = C); E[g_t] = p·C − (1 − p) = δ
     generator = torch.Generator().manual_seed(seed)
     draws = torch.rand(steps, batch, generator=generator, dtype=torch.float64)
@@ -77,11 +73,8 @@ import torch
 
 def train_yogi(lr=0.01, eps=1e-3, steps=1500, batch_size=10, seed=0,
                beta1=0.9, beta2=0.999):
-    """Yogi from scratch on y = X·w + b + noise (1500 examples, 5 features).
-
-    Returns (losses, w, b); ``losses`` holds the loss ½·(ŷ − y)² over all the
-    data every 50 steps.
-    """
+    """Yogi from scratch on y = X·w + b + noise (1500 examples, 5
+    features); returns (the loss every 50 steps, w, b)."""
     generator = torch.Generator().manual_seed(seed)
     X = torch.randn(1500, 5, generator=generator)
     noise = 0.5 * torch.randn(1500, 1, generator=generator)

@@ -51,11 +51,8 @@ import torch
 
 
 class Adam(torch.optim.Optimizer):
-    """Adam (Kingma & Ba, 2015), with the arguments of torch.optim.Adam.
-
-    The loop below is the for-loop path: it honours every argument but
-    foreach=True and fused=True, which it refuses by name.
-    """
+    """Adam (Kingma & Ba, 2015) with torch.optim.Adam's arguments; this
+    for-loop path honours all but foreach=True and fused=True (refused)."""
 
     _fast = None  # the fast paths (snippets.optim adds them); None: loop only
 
@@ -156,12 +153,9 @@ import torch
 
 
 class Yogi(Adam):
-    """Yogi (Zaheer et al., NeurIPS 2018): Adam with an additive s.
-
-    s moves toward g² by at most (1−β2)·g² per step, so it shrinks
-    slowly after large gradients. Defaults of the authors' TF-Addons
-    code; ε is added to √ŝ, as in torch.optim.Adam.
-    """
+    """Yogi (Zaheer et al., 2018): Adam whose s moves toward g² by at
+    most (1−β2)·g² per step. The defaults are those of the authors'
+    TF-Addons code; ε is added to √ŝ, as in torch.optim.Adam."""
 
     def __init__(self, params, lr=1e-2, betas=(0.9, 0.999), eps=1e-3,
                  initial_accumulator=1e-6, weight_decay=0, amsgrad=False,

@@ -34,19 +34,33 @@ def _process(rank, out):
     torch.save({"params": [p.detach() for p in model.parameters()], "loss": loss}, os.path.join(out, f"{rank}.pt"))
 
 
+def _free_port_below_ephemeral(address, rng):
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        low = int(f.read().split()[0])
+    for port in rng.sample(range(10000, low), 200):
+        with socket.socket() as s:
+            try:
+                s.bind((address, port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError(f"no free port on {address} in 10000..{low - 1} after 200 tries")
+
+
 def test_two_processes_end_equal_and_match_one_process_on_all_rows(tmp_path, monkeypatch):
     # The page's snippet meets on MASTER_ADDR:MASTER_PORT. On a machine shared with other test runs,
     # 127.0.0.1 and a port free a moment ago are not ours alone: a random address of 127/8 (all of it
-    # is loopback) keeps the second process from meeting someone else's store there.
+    # is loopback) keeps the second process from meeting someone else's store there. The port lies
+    # below the kernel's ephemeral range: rank 1 retries connect() to a port in that range, the
+    # kernel may hand it the same port as its own source, and it connects to itself and waits
+    # forever (seen: CI hung 600 s with a port the kernel chose).
     rng = random.Random(os.getpid())
     address = f"127.{rng.randrange(1, 255)}.{rng.randrange(1, 255)}.{rng.randrange(1, 255)}"
-    with socket.socket() as s:
-        s.bind((address, 0))
-        port = s.getsockname()[1]
+    port = _free_port_below_ephemeral(address, rng)
     monkeypatch.setenv("MASTER_ADDR", address)
     monkeypatch.setenv("MASTER_PORT", str(port))
     sys.path.insert(0, os.path.dirname(__file__))
-    spawn_and_wait(_process, (str(tmp_path),))
+    spawn_and_wait(_process, (str(tmp_path),), timeout=180)
     ranks = [torch.load(tmp_path / f"{r}.pt") for r in range(2)]
     assert all(torch.equal(a, b) for a, b in zip(ranks[0]["params"], ranks[1]["params"]))
 

@@ -69,7 +69,7 @@ def test_page_job_follows_the_page(hook):
 
 def test_benchmark_command_states_the_builds_arguments(hook):
     assert hook.benchmark_command("cpu") == (
-        "python -m snippets.tools.benchmark --device cpu \\\n    --sizes 6 1e5 1e6 --repeats 5 --warmup 2")
+        "python -m snippets.tools.benchmark --device cpu \\\n    --sizes 6 1e5 1e6 --repeats 5 --warmup 2 --no-extras")
     assert hook.BENCHMARK_ARGS == {"sizes": (6, 100_000, 1_000_000), "repeats": 5, "warmup": 2}
 
 
@@ -86,8 +86,9 @@ def test_the_command_shown_is_the_call_the_build_makes(hook, monkeypatch):
     argv = shlex.split(hook.benchmark_command("cpu").replace("\\\n", " "))
     assert argv[:3] == ["python", "-m", "snippets.tools.benchmark"]
     benchmark.main(argv[3:])
-    device, sizes, repeats, warmup, paths = calls[0]
-    assert (device, tuple(sizes), repeats, warmup, paths) == ("cpu", *hook.BENCHMARK_ARGS.values(), False)
+    device, sizes, repeats, warmup, paths, extras, threads = calls[0]
+    assert (device, tuple(sizes), repeats, warmup) == ("cpu", *hook.BENCHMARK_ARGS.values())
+    assert (paths, extras, threads) == (False, False, None)  # run_benchmark's defaults, as the build calls it
 
 
 # --- the runner (a real `python -I` subprocess each) ---------------------------------------------
