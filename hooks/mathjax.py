@@ -23,7 +23,7 @@ import threading
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import event_priority
+from mkdocs.plugins import CombinedEvent, event_priority
 
 from site_files import write_atomic
 
@@ -33,6 +33,7 @@ MATHJAX = ROOT / "node_modules" / "@mathjax" / "src"
 FONTS = ROOT / "node_modules" / "@mathjax" / "mathjax-newcm-font" / "chtml" / "woff2"
 STYLESHEET = "assets/mathjax/mathjax.css"  # linked from every page (extra_css in mkdocs.yml)
 FONT_URL = re.compile(r'url\("woff2/([\w.-]+\.woff2)"\)')
+DRAWN = re.compile(r"<mjx-math\b.*?</mjx-math>", re.S)  # the glyphs on screen (no mjx-math nests)
 
 
 class Typesetter:
@@ -138,6 +139,28 @@ def typeset(html: str, where: str) -> str:
 @event_priority(-100)  # after the other hooks have finished the page's HTML
 def on_page_content(html, page, config, files):
     return typeset(html, page.file.src_uri)
+
+
+@event_priority(100)  # before the search plugin (0) reads the page
+def _hide_drawn_math(context, page, config, nav):
+    """The search index reads each formula's text from its MathML ("v1=(1−β1)g1"), not from
+    the glyphs drawn on screen (Mathematical Italic letters, their markup a third of a chapter):
+    the search plugin is given the page without them, and the page gets them back after."""
+    _state["drawn"] = (page, page.content)
+    page.content = DRAWN.sub("", page.content)
+    return context
+
+
+@event_priority(-100)  # after the search plugin (0) has indexed the page
+def _restore_drawn_math(context, page, config, nav):
+    stashed, content = _state.pop("drawn")
+    if stashed is not page:
+        raise PluginError(f"{page.file.src_uri}: the page's typeset formulas were lost before the search plugin ran")
+    page.content = content
+    return context
+
+
+on_page_context = CombinedEvent(_hide_drawn_math, _restore_drawn_math)
 
 
 @event_priority(-200)  # after mkdocs-static-i18n (-100) has built the other languages

@@ -99,10 +99,6 @@ async function page(html) {
     math++;
     const container = item.typesetRoot;
     clean(container);
-    // The search index takes the formula's text from its MathML (readable: "v1=(1−β1)g1"),
-    // not from the glyphs drawn on screen (Mathematical Italic letters).
-    const drawn = adaptor.firstChild(container);
-    if (drawn && adaptor.kind(drawn) === "mjx-math") adaptor.setAttribute(drawn, "data-search-exclude", "math");
     if (item.display && output.getBBox(item, doc).w > SCROLL_WIDTH_EM) {
       adaptor.setAttribute(container, "tabindex", "0");
     }

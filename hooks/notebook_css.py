@@ -7,6 +7,7 @@ classes the page uses.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from mkdocs.exceptions import PluginError
@@ -71,12 +72,18 @@ def _prune_css(css: str, used: set) -> str:
     return "".join(kept)
 
 
+@functools.lru_cache(maxsize=64)
+def _pruned(css: str, used: frozenset) -> str:
+    """One sheet pruned (the same JupyterLab sheet comes with every notebook page, every build)."""
+    return _prune_css(COMMENT.sub("", css), used)
+
+
 def prune_styles(html: str) -> str:
     """Every style sheet of the page pruned; a sheet left with no rule is dropped."""
-    used = {name for names in HTML_CLASSES.findall(html) for name in names.split()}
+    used = frozenset(name for names in HTML_CLASSES.findall(html) for name in names.split())
 
     def prune(match):
-        css = _prune_css(COMMENT.sub("", match.group(2)), used)
+        css = _pruned(match.group(2), used)
         return match.group(1) + css + match.group(3) if css.strip() else ""
 
     return STYLE_BLOCK.sub(prune, html)

@@ -14,6 +14,7 @@ frequencies, jieba's total, and the HMM's re-cuts of the stretches of single cha
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -51,6 +52,11 @@ def _hmm_table(run: str) -> dict:
     return table
 
 
+@functools.lru_cache(maxsize=1)
+def _longest_word() -> int:
+    return max(len(word) for word, freq in jieba.dt.FREQ.items() if freq)
+
+
 def segmenter(entries: list[dict]) -> dict | None:
     """What jieba's cut needs for this index's Chinese text, so a browser can cut queries alike:
     every dictionary word (frequency > 0) inside its runs of Chinese characters, jieba's total,
@@ -63,7 +69,7 @@ def segmenter(entries: list[dict]) -> dict | None:
     if not runs:
         return None
     freq, hmm = {}, {}
-    longest = max(len(word) for word in jieba.dt.FREQ if jieba.dt.FREQ[word])
+    longest = _longest_word()
     for run in sorted(runs):
         for i in range(len(run)):
             for j in range(i + 1, min(len(run), i + longest) + 1):

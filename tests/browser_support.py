@@ -155,6 +155,12 @@ class Visit:
     def close(self):
         self.context.close()
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
 
 def axe_violations(page, impacts=("serious", "critical")):
     """axe-core's violations of the page at these impacts: [(rule, impact, [targets])]."""

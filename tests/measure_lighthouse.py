@@ -1,10 +1,12 @@
 """Lighthouse 12 (npm, pinned in package.json) on the built site: the four category scores and the
 main metrics of a few pages, as medians over interleaved runs, with their spread.
 
-    .venv/bin/python tests/measure_lighthouse.py [--runs 5] [--site DIR] [--pages "" adam/ ...]
+    .venv/bin/python tests/measure_lighthouse.py [--runs 5] [--build] [--site DIR ...] [--pages "" adam/ ...]
 
-Without --site it builds the site first, with SITE_URL set to the address it then serves it at
-(absolute canonical and alternate links, as a published site has them). The site is served on
+--build (the default without --site) builds this checkout first, with SITE_URL set to the address
+it then serves it at (absolute canonical and alternate links, as a published site has them);
+--site serves a site built before (e.g. a build of main). Several sites are measured interleaved,
+page by page and round by round, so that a busy machine weighs on each the same. The site is served on
 127.0.0.1 with gzip, as static hosts serve it. Lighthouse runs its default mobile profile
 (simulated slow 4G and a 4x slower CPU) against Debian's Chromium (CHROME_PATH). A measurement,
 not a test: scores move from run to run, more so on a busy machine.
@@ -63,38 +65,47 @@ def lighthouse(url: str) -> dict:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--site", type=Path, help="an already built site (default: build one)")
+    parser.add_argument("--site", type=Path, action="append", default=[], help="a site built before; repeatable")
+    parser.add_argument("--build", action="store_true", help="build this checkout (the default without --site)")
     parser.add_argument("--pages", nargs="+", default=DEFAULT_PAGES)
     parser.add_argument("--json", type=Path, help="also write every run's numbers here")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error(f"--runs must be at least 1 (got {args.runs})")
-    if args.site is not None and not (args.site / "index.html").is_file():
-        parser.error(f"--site {args.site}: no index.html there")
+    for site in args.site:
+        if not (site / "index.html").is_file():
+            parser.error(f"--site {site}: no index.html there")
     if not LIGHTHOUSE.is_file():
         sys.exit(f"Lighthouse is missing ({LIGHTHOUSE}): run `npm ci`")
 
     with tempfile.TemporaryDirectory() as tmp:
-        site = args.site or Path(tmp) / "site"
-        site.mkdir(exist_ok=True)
-        host = Server(site, compress=True)
-        if args.site is None:
-            proc, seconds = build_site(site, env={"SITE_URL": host.base})
+        build = args.build or not args.site
+        built = Path(tmp) / "this-checkout"
+        sites = ([built] if build else []) + args.site
+        hosts = {}
+        for site in sites:
+            site.mkdir(exist_ok=True)
+            hosts[str(site)] = Server(site, compress=True)
+        if build:
+            host = hosts[str(built)]
+            proc, seconds = build_site(built, env={"SITE_URL": host.base})
             if proc.returncode != 0:
                 sys.exit(f"mkdocs build failed:\n{proc.stderr[-3000:]}")
             print(f"built with SITE_URL={host.base} in {seconds:.1f} s")
-        samples = {page: [] for page in args.pages}
+        samples = {(site, page): [] for site in hosts for page in args.pages}
         try:
-            for _ in range(args.runs):  # interleaved: every page once per round
+            for _ in range(args.runs):  # interleaved: every site and page once per round
                 for page in args.pages:
-                    samples[page].append(lighthouse(host.base + page))
+                    for site, host in hosts.items():
+                        samples[(site, page)].append(lighthouse(host.base + page))
         finally:
-            host.close()
+            for host in hosts.values():
+                host.close()
 
     columns = list(CATEGORIES) + list(METRICS) + ["requests"]
     print(f"Lighthouse 12, median (min-max) of {args.runs} runs, mobile profile, gzip")
-    for page, runs in samples.items():
-        print(f"/{page}")
+    for (site, page), runs in samples.items():
+        print(f"{site if len(hosts) > 1 else ''} /{page}")
         for column in columns:
             values = [run[column] for run in runs]
             label = METRICS.get(column, column)
@@ -103,7 +114,7 @@ def main(argv=None):
         failing = sorted({audit for run in runs for audit in run["failing"]})
         print(f"  {'failing audits':16s} {', '.join(failing) or 'none'}")
     if args.json:
-        args.json.write_text(json.dumps(samples, indent=1), encoding="utf-8")
+        args.json.write_text(json.dumps({f"{site} /{page}": runs for (site, page), runs in samples.items()}, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":
