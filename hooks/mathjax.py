@@ -1,47 +1,192 @@
-"""MkDocs hook: MathJax (from the npm package) is copied into the built site, fonts included,
-so that no request leaves the site's own host."""
+"""MkDocs hook: the math of every page is typeset by this build, with MathJax 4 in Node.
+
+Pages carry the finished formulas (CommonHTML, with MathML for screen readers) and load no
+MathJax script: they read the same with JavaScript off, and the search index sees the formulas'
+text instead of their TeX. One Node process (hooks/mathjax_typeset.mjs) serves the whole build,
+every language and, under `mkdocs serve`, every rebuild; a page whose content has not changed
+since the last rebuild is not sent again.
+
+A formula MathJax cannot typeset fails the build, naming its page and its TeX; so does anything
+MathJax prints while it works. At the end of the build the style sheet the formulas need is
+written to assets/mathjax/mathjax.css, with the fonts it names beside it in assets/mathjax/woff2/
+(served by the site itself, never a CDN).
+"""
 from __future__ import annotations
 
+import atexit
+import hashlib
+import json
+import re
 import shutil
-from pathlib import Path, PurePosixPath
+import subprocess
+import threading
+from pathlib import Path
 
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import CombinedEvent, event_priority
+
+from site_files import write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
-MATHJAX = ROOT / "node_modules" / "mathjax"
-MATHJAX_FONT = ROOT / "node_modules" / "@mathjax" / "mathjax-newcm-font"
-# The loader, the core and the components mathjax-config.js loads (with what they load on demand).
-MATHJAX_PARTS = ("startup.js", "core.js", "a11y", "input", "output", "ui")
-MATHJAX_DEST = PurePosixPath("assets/mathjax")
+TYPESETTER = Path(__file__).with_name("mathjax_typeset.mjs")
+MATHJAX = ROOT / "node_modules" / "@mathjax" / "src"
+FONTS = ROOT / "node_modules" / "@mathjax" / "mathjax-newcm-font" / "chtml" / "woff2"
+STYLESHEET = "assets/mathjax/mathjax.css"  # linked from every page (extra_css in mkdocs.yml)
+FONT_URL = re.compile(r'url\("woff2/([\w.-]+\.woff2)"\)')
+DRAWN = re.compile(r"<mjx-math\b.*?</mjx-math>", re.S)  # the glyphs on screen (no mjx-math nests)
+
+
+class Typesetter:
+    """The Node process, one JSON request and one JSON reply per line."""
+
+    def __init__(self):
+        node = shutil.which("node")
+        if node is None:
+            raise PluginError("hooks/mathjax.py needs Node.js (`node` is not on PATH) to typeset the math")
+        self._stderr: list[str] = []
+        self._process = subprocess.Popen(
+            [node, str(TYPESETTER)],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+        )
+        threading.Thread(target=self._drain, daemon=True).start()
+        self._lock = threading.Lock()
+
+    def _drain(self):
+        for line in self._process.stderr:
+            self._stderr.append(line)
+
+    def request(self, **request) -> dict:
+        with self._lock:
+            try:
+                self._process.stdin.write(json.dumps(request) + "\n")
+                self._process.stdin.flush()
+                line = self._process.stdout.readline()
+            except (BrokenPipeError, OSError):
+                line = ""
+            if not line:
+                self._process.wait(timeout=10)
+                raise PluginError(f"the MathJax process ({TYPESETTER.name}) ended:\n{''.join(self._stderr)[-3000:]}")
+        reply = json.loads(line)
+        if "failure" in reply:
+            raise PluginError(f"MathJax failed ({TYPESETTER.name}): {reply['failure']}")
+        if reply["messages"]:
+            raise PluginError("MathJax reported:\n" + "\n".join(reply["messages"]))
+        return reply
+
+    def alive(self) -> bool:
+        return self._process.poll() is None
+
+    def close(self):
+        if self.alive():
+            self._process.stdin.close()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+
+
+_state: dict = {"typesetter": None, "pages": {}, "seen": {}}
+
+
+def _typesetter() -> Typesetter:
+    if _state["typesetter"] is None or not _state["typesetter"].alive():
+        _state["typesetter"] = Typesetter()
+        _state["pages"] = {}  # a new process has typeset nothing: its style sheet starts empty
+    return _state["typesetter"]
+
+
+@atexit.register
+def _close():
+    if _state["typesetter"] is not None:
+        _state["typesetter"].close()
 
 
 def on_config(config):
-    if not (MATHJAX / "startup.js").is_file() or not MATHJAX_FONT.is_dir():
+    if not (MATHJAX / "package.json").is_file() or not FONTS.is_dir():
         raise PluginError(
             f"MathJax is missing from {MATHJAX.parent}: run `npm ci` in {ROOT} first "
-            "(package-lock.json pins the mathjax package the site serves)."
+            "(package-lock.json pins @mathjax/src, which typesets the pages)."
         )
+    if STYLESHEET not in config.extra_css:
+        raise PluginError(f"mkdocs.yml must list {STYLESHEET} in extra_css: it styles the typeset formulas")
+    if not config.plugins["i18n"].building:  # a top-level build, not i18n's build of one more language
+        _state["seen"] = {}
     return config
 
 
+def typeset(html: str, where: str) -> str:
+    """The page's HTML with its formulas typeset; a formula MathJax rejects raises, naming it."""
+    key = hashlib.sha256(html.encode("utf-8")).hexdigest()
+    typesetter = _typesetter()
+    done = _state["pages"].get(key)
+    if done is None:
+        reply = typesetter.request(op="page", html=html)
+        if reply["errors"]:
+            raise PluginError(
+                f"{where}: MathJax cannot typeset "
+                + "; ".join(f"“{e['tex']}” ({e['message']})" for e in reply["errors"])
+            )
+        done = reply["html"]
+    _state["seen"][key] = done
+    return done
+
+
+@event_priority(-100)  # after the other hooks have finished the page's HTML
+def on_page_content(html, page, config, files):
+    return typeset(html, page.file.src_uri)
+
+
+@event_priority(100)  # before the search plugin (0) reads the page
+def _hide_drawn_math(context, page, config, nav):
+    """The search index reads each formula's text from its MathML ("v1=(1−β1)g1"), not from
+    the glyphs drawn on screen (Mathematical Italic letters, their markup a third of a chapter):
+    the search plugin is given the page without them, and the page gets them back after."""
+    _state["drawn"] = (page, page.content)
+    page.content = DRAWN.sub("", page.content)
+    return context
+
+
+@event_priority(-100)  # after the search plugin (0) has indexed the page
+def _restore_drawn_math(context, page, config, nav):
+    stashed, content = _state.pop("drawn")
+    if stashed is not page:
+        raise PluginError(f"{page.file.src_uri}: the page's typeset formulas were lost before the search plugin ran")
+    page.content = content
+    return context
+
+
+on_page_context = CombinedEvent(_hide_drawn_math, _restore_drawn_math)
+
+
+@event_priority(-200)  # after mkdocs-static-i18n (-100) has built the other languages
 def on_post_build(config):
-    """Copy MathJax and its font into the site (every language shares /assets/)."""
-    site = Path(config.site_dir)
-    dest = site / MATHJAX_DEST
-    for part in MATHJAX_PARTS:
-        src = MATHJAX / part
-        target = dest / part
-        if src.is_dir():
-            shutil.copytree(src, target, dirs_exist_ok=True)
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, target)
-    # The loader looks for the font under [mathjax]/fonts (set in mathjax-config.js).
-    font_dest = dest / "fonts" / MATHJAX_FONT.name
-    for part in ("chtml", "chtml.js", "package.json"):
-        src = MATHJAX_FONT / part
-        if src.is_dir():
-            shutil.copytree(src, font_dest / part, dirs_exist_ok=True)
-        elif src.is_file():
-            font_dest.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, font_dest / part)
+    """The style sheet of every formula of the build, and its fonts, written once at the end."""
+    if config.plugins["i18n"].building:
+        return  # one language of several: the top-level build writes it once all are typeset
+    _state["pages"] = _state["seen"]  # under `mkdocs serve`, what the next rebuild may reuse
+    reply = _typesetter().request(op="stylesheet")
+    # Like MathJax in the browser, each formula's x-height matches the text around it: in
+    # font-size, 1ex is the x-height of the parent's font, and the math font's is x_height em.
+    # Text MathJax's font lacks (Chinese inside \text{}) was drawn at the size of the text
+    # around the formula, not the formula's: font-size-adjust undoes the scale for it.
+    x_height = reply["x_height"]
+    css = (
+        reply["css"]
+        + f'mjx-container[jax="CHTML"] {{ font-size: calc(1ex / {x_height}); }}\n'
+        + f"mjx-container mjx-utext {{ font-size-adjust: {x_height}; }}\n"
+    )
+    target = Path(config.site_dir) / STYLESHEET
+    write_atomic(target, css)
+    fonts = sorted(set(FONT_URL.findall(css)))
+    missing = [name for name in fonts if not (FONTS / name).is_file()]
+    if missing:
+        raise PluginError(f"MathJax's style sheet names fonts missing from {FONTS}: {', '.join(missing)}")
+    (target.parent / "woff2").mkdir(parents=True, exist_ok=True)
+    for name in fonts:
+        shutil.copyfile(FONTS / name, target.parent / "woff2" / name)
+

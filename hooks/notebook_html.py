@@ -1,96 +1,97 @@
-"""MkDocs hook: the HTML of notebook pages. nbconvert's template brings CDN scripts and all of
-JupyterLab's CSS; a static page needs neither."""
+"""MkDocs hook: the markup of notebook pages, made valid and static.
+
+nbconvert's page template (through mkdocs-jupyter's) brings:
+
+* CDN scripts: an empty MathJax 2 ``<script src="">``, its inline configuration and a Mermaid
+  loader importing from cdnjs. The build typesets the notebooks' math (hooks/mathjax.py) and the
+  notebooks draw no Mermaid diagram: all three go.
+* a ``<style>`` whose content is the Python repr of a list of style sheets (``['pre { …']``): it
+  becomes the sheets themselves, or goes if the page has them already.
+* ``<clipboard-copy for="cell-1", aria-label=…>``: the template's stray comma reaches the page as
+  an attribute named ``,`` (``<clipboard-copy ,="" …>``).
+* headings whose text has no Latin letters get ``id=""`` (and a permalink to ``#``), while the
+  table of contents links them as ``#_1``…: they get the id the table of contents uses.
+* its style sheets sit in the page's body, where HTML allows none: they move to the head.
+"""
 from __future__ import annotations
 
+import ast
+import html as html_lib
 import re
 
 from mkdocs.exceptions import PluginError
 from mkdocs_jupyter.plugin import NotebookFile
 
-# nbconvert's page template adds an empty MathJax 2 <script src="">, its inline configuration,
-# and a Mermaid loader that imports from cdnjs. The site's own MathJax typesets notebook cells.
 NBCONVERT_SCRIPTS = re.compile(
     r'<script src="">\s*</script>'
     r'|<script type="text/x-mathjax-config">.*?</script>'
     r'|<script type="module">(?:(?!</script>).)*?mermaid.*?</script>',
     re.DOTALL,
 )
-
-
 STYLE_BLOCK = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.S)
-CSS_CLASS = re.compile(r"\.(-?[_a-zA-Z][_a-zA-Z0-9-]*)")
-HTML_CLASSES = re.compile(r'class="([^"]*)"')
-NOT_PSEUDO = re.compile(r":not\([^()]*\)")
-ICON_VARIABLE = re.compile(r"--jp-icon[\w-]*:\s*url\([^)]*\);?")
+LIST_REPR = re.compile(r"\s*\[\s*(['\"]).*\]\s*", re.S)
+STRAY_COMMA = re.compile(r'(<clipboard-copy\b[^>]*?)\s,=""')
+EMPTY_HEADING = re.compile(r'<(h[1-6]) id="">(.*?)</\1>', re.S)
+TAGS = re.compile(r"<[^>]+>")
 
 
-def _css_rules(css: str):
-    """Top-level (prelude, {body}) pairs of a style sheet; nested blocks stay whole."""
-    depth, start, prelude = 0, 0, 0
-    for i, char in enumerate(css):
-        if char == "{":
-            if depth == 0:
-                prelude = i
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth == 0:
-                yield css[start:prelude].strip(), css[prelude : i + 1]
-                start = i + 1
-    if depth != 0 or css[start:].strip():
-        raise PluginError("unbalanced CSS in a notebook page; update _prune_css in hooks/notebook_html.py")
+def _styles_from_list_repr(html: str) -> str:
+    sheets = {match.group(2).strip() for match in STYLE_BLOCK.finditer(html) if not LIST_REPR.fullmatch(match.group(2))}
+
+    def replace(match):
+        if not LIST_REPR.fullmatch(match.group(2)):
+            return match.group(0)
+        css = "\n".join(ast.literal_eval(match.group(2).strip()))
+        return "" if css.strip() in sheets else match.group(1) + css + match.group(3)
+
+    return STYLE_BLOCK.sub(replace, html)
 
 
-def _selectors(prelude: str):
-    """A selector list split at its top-level commas (not those inside :is(), :not(), …)."""
-    depth, start = 0, 0
-    for i, char in enumerate(prelude):
-        depth += (char == "(") - (char == ")")
-        if char == "," and depth == 0:
-            yield prelude[start:i]
-            start = i + 1
-    yield prelude[start:]
+def _toc_ids(toc) -> dict:
+    ids = {}
+    for item in toc:
+        ids.setdefault(item.title.strip(), item.id)
+        ids.update({k: v for k, v in _toc_ids(item.children).items() if k not in ids})
+    return ids
 
 
-def _prune_css(css: str, used: set) -> str:
-    """Keep the rules that can match the page: every class in a selector is one the page uses.
+def _heading_ids(html: str, toc, where: str) -> str:
+    ids = _toc_ids(toc)
 
-    mkdocs-jupyter inlines all of JupyterLab's CSS (about 0.6 MB, with base64 icons) into every
-    notebook page; a static page uses a few dozen of its classes (no script adds any)."""
-    kept = []
-    for prelude, body in _css_rules(css):
-        while prelude.startswith("@") and ";" in prelude:  # @charset …; before a rule: its own
-            statement, prelude = prelude.split(";", 1)
-            kept.append(statement + ";")
-            prelude = prelude.strip()
-        if prelude.startswith(("@media", "@supports")):
-            inner = _prune_css(body[1:-1], used)
-            if inner:
-                kept.append(f"{prelude}{{{inner}}}")
-        elif prelude.startswith("@"):
-            kept.append(prelude + body)
-        else:
-            # A class inside :not() that the page never uses makes the rule match, not fail.
-            needed = lambda sel: set(CSS_CLASS.findall(NOT_PSEUDO.sub("", sel)))  # noqa: E731
-            selectors = [sel for sel in _selectors(prelude) if needed(sel) <= used]
-            if selectors:
-                kept.append(",".join(selectors) + ICON_VARIABLE.sub("", body))
-    return "".join(kept)
+    def replace(match):
+        tag, inner = match.groups()
+        text = html_lib.unescape(TAGS.sub("", inner)).replace("¶", "").strip()
+        if text not in ids:
+            raise PluginError(f"{where}: heading {text!r} has an empty id and no entry in the table of "
+                              f"contents (its entries: {sorted(ids)})")
+        anchor = ids[text]
+        inner = inner.replace('class="anchor-link" href="#"', f'class="anchor-link" href="#{anchor}"')
+        return f'<{tag} id="{anchor}">{inner}</{tag}>'
+
+    return EMPTY_HEADING.sub(replace, html)
+
+
+def on_post_page(output, page, config):
+    """The notebook's style sheets, inside the article, move to the head (after the site's)."""
+    if not isinstance(page.file, NotebookFile):
+        return output
+    head, _, body = output.partition("</head>")
+    if not body:
+        raise PluginError(f"{page.file.src_uri}: no </head> in the page")
+    styles = STYLE_BLOCK.findall(body)
+    body = STYLE_BLOCK.sub("", body)
+    return head + "".join("".join(style) for style in styles) + "</head>" + body
 
 
 def on_page_content(html, page, config, files):
-    """Notebook pages: drop nbconvert's CDN scripts and the CSS rules no element can match."""
-    if isinstance(page.file, NotebookFile):
-        used = {name for names in HTML_CLASSES.findall(html) for name in names.split()} | {"jupyter-wrapper"}
-        html = STYLE_BLOCK.sub(
-            lambda m: m.group(1) + _prune_css(m.group(2), used) + m.group(3)
-            if ".jupyter-wrapper" in m.group(2) else m.group(0),  # JupyterLab's sheets only
-            html,
+    if not isinstance(page.file, NotebookFile):
+        return html
+    html, removed = NBCONVERT_SCRIPTS.subn("", html)
+    if removed != 3:
+        raise PluginError(
+            f"{page.file.src_uri}: expected nbconvert's 3 CDN scripts, found {removed}; "
+            "the mkdocs-jupyter template changed, update NBCONVERT_SCRIPTS in hooks/notebook_html.py"
         )
-        html, removed = NBCONVERT_SCRIPTS.subn("", html)
-        if removed != 3:
-            raise PluginError(
-                f"{page.file.src_uri}: expected nbconvert's 3 CDN scripts, found {removed}; "
-                "the mkdocs-jupyter template changed, update NBCONVERT_SCRIPTS in hooks/notebook_html.py"
-            )
-    return html
+    html = _styles_from_list_repr(html)
+    html = STRAY_COMMA.sub(r"\1", html)
+    return _heading_ids(html, page.toc, page.file.src_uri)

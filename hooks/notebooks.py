@@ -183,7 +183,23 @@ def _nb2html_from_this_build(nb_path, execute=False, **options):
         return _nb2html(str(executed), execute=False, **options)
 
 
+_nb2md = mkdocs_jupyter.convert.nb2md
+
+
+def _nb2md_from_this_build(nb_path, **options):
+    """mkdocs-jupyter's markdown view of a notebook, from which it builds the page's table of
+    contents: of the notebook this build generated (the source holds the introduction only)."""
+    runs = _runs.get("current")
+    if not (runs and nb_path in runs.generated):
+        return _nb2md(nb_path, **options)
+    with tempfile.TemporaryDirectory() as tmp:
+        generated = Path(tmp) / (Path(nb_path).stem + ".ipynb")
+        nbformat.write(runs.generated[nb_path][0], generated)
+        return _nb2md(str(generated), **options)
+
+
 mkdocs_jupyter.convert.nb2html = _nb2html_from_this_build
+mkdocs_jupyter.convert.nb2md = _nb2md_from_this_build
 
 
 def _start_notebooks(config):

@@ -59,7 +59,12 @@ def build_site(dest, env=None, config=ROOT / "mkdocs.yml"):
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory):
-    """One strict build of the whole site for the session (the build is the first test)."""
+    """One strict build of the whole site for the session (the build is the first test).
+
+    ADAM_YOGI_BUILT_SITE=<folder> uses a site built before instead (to iterate on the browser
+    tests); it must be a build of this checkout, which nothing here checks."""
+    if os.environ.get("ADAM_YOGI_BUILT_SITE"):
+        return Path(os.environ["ADAM_YOGI_BUILT_SITE"])
     dest = tmp_path_factory.mktemp("site")
     proc, seconds = build_site(dest)
     assert proc.returncode == 0, f"mkdocs build --strict failed:\n{proc.stdout}\n{proc.stderr}"
@@ -72,20 +77,27 @@ def built_site(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def server(built_site):
-    """The built site on a loopback port, for the whole session; yields its base URL."""
-    import functools
-    import http.server
-    import threading
+    """The built site on a loopback port, as a static host serves it; yields its base URL."""
+    from browser_support import Server
 
-    from browser_support import QuietHandler
+    host = Server(built_site)
+    yield host.base
+    host.close()
 
-    handler = functools.partial(QuietHandler, directory=str(built_site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
+
+@pytest.fixture(scope="session")
+def sub_path_site(tmp_path_factory):
+    """The site built with SITE_URL set to a sub-path of a loopback address, served there:
+    yields (site folder, base URL). Absolute alternate links and the 404 page under a sub-path
+    are tested on it. (The server takes its port first: the build must know the address.)"""
+    from browser_support import Server
+
+    dest = tmp_path_factory.mktemp("site-sub-path")
+    host = Server(dest, prefix="/adam-yogi/")
+    proc, seconds = build_site(dest, env={"SITE_URL": host.base})
+    assert proc.returncode == 0, f"mkdocs build --strict with SITE_URL={host.base} failed:\n{proc.stdout}\n{proc.stderr}"
+    yield dest, host.base
+    host.close()
 
 
 @pytest.fixture(scope="session")

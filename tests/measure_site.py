@@ -1,53 +1,50 @@
-"""Measure the site (issue 2's numbers): a clean `mkdocs build`, the bytes one page transfers,
-and the time from navigation until MathJax has finished, in headless Chromium on 127.0.0.1.
+"""Measure the site: a clean `mkdocs build`, and per page, loaded cold in headless Chromium from
+127.0.0.1, the bytes and requests it takes and its first contentful paint.
 
-    .venv/bin/python tests/measure_site.py [--runs 5] [--pages "" adam/ en/yogi/]
+    .venv/bin/python tests/measure_site.py [--runs 5] [--site DIR] [--pages "" adam/ en/yogi/]
 
-Prints medians over interleaved page loads. Needs Chromium (bash .ci/setup --browser).
+Prints medians (and the range) over interleaved page loads. Needs Chromium (.ci/setup --browser).
+Lighthouse's scores come from tests/measure_lighthouse.py.
 """
 import argparse
-import functools
-import http.server
 import statistics
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from browser_support import CHROMIUM, CHROMIUM_ARGS, Server  # noqa: E402
 from conftest import build_site  # noqa: E402
-from browser_support import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 TIMING = """() => {
   const nav = performance.getEntriesByType('navigation')[0];
   const res = performance.getEntriesByType('resource');
+  const fcp = performance.getEntriesByName('first-contentful-paint')[0];
   return {bytes: nav.transferSize + res.reduce((s, r) => s + r.transferSize, 0),
-          load: nav.loadEventEnd, math: window.mathjaxDoneAt};
+          requests: 1 + res.length, fcp: fcp ? fcp.startTime : null, load: nav.loadEventEnd};
 }"""
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--site", type=Path, help="an already built site (default: build one and time it)")
     parser.add_argument("--pages", nargs="+", default=["", "adam/", "en/yogi/", "notebooks/adam/"])
+    parser.add_argument("--gzip", action="store_true", help="serve text gzipped, as static hosts do")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error(f"--runs must be at least 1 (got {args.runs})")
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
-        proc, seconds = build_site(Path(tmp) / "site")
-        if proc.returncode != 0:
-            sys.exit(f"mkdocs build failed:\n{proc.stderr[-3000:]}")
-        print(f"clean mkdocs build --strict: {seconds:.1f} s")
-
-        class Quiet(http.server.SimpleHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=f"{tmp}/site"))
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        base = f"http://127.0.0.1:{httpd.server_address[1]}/"
+        site = args.site
+        if site is None:
+            site = Path(tmp) / "site"
+            proc, seconds = build_site(site)
+            if proc.returncode != 0:
+                sys.exit(f"mkdocs build failed:\n{proc.stderr[-3000:]}")
+            print(f"clean mkdocs build --strict: {seconds:.1f} s")
+        host = Server(site, compress=args.gzip)
         samples = {page: [] for page in args.pages}
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -55,18 +52,20 @@ def main(argv=None):
                 for page in args.pages:
                     context = browser.new_context()  # a cold cache each time
                     tab = context.new_page()
-                    tab.goto(base + page, wait_until="load")
-                    tab.wait_for_function("document.documentElement.dataset.mathjax === 'done'", timeout=30000)
+                    tab.goto(host.base + page, wait_until="load")
                     tab.wait_for_load_state("networkidle")
                     samples[page].append(tab.evaluate(TIMING))
                     context.close()
             browser.close()
-        httpd.shutdown()
-    print(f"{'page':20s} {'bytes':>10s} {'load ms':>9s} {'math done ms':>13s} {'math − load ms':>15s}")
+        host.close()
+    print(f"{'page':20s} {'bytes':>10s} {'requests':>9s} {'FCP ms':>16s} {'load ms':>16s}")
     for page, runs in samples.items():
-        med = lambda key: statistics.median(r[key] for r in runs)  # noqa: E731
-        after = statistics.median(r["math"] - r["load"] for r in runs)
-        print(f"{'/' + page:20s} {med('bytes'):10.0f} {med('load'):9.0f} {med('math'):13.0f} {after:15.0f}")
+        def stat(key):
+            values = [r[key] for r in runs]
+            return f"{statistics.median(values):.0f} ({min(values):.0f}-{max(values):.0f})"
+        bytes_ = statistics.median(r["bytes"] for r in runs)
+        requests = statistics.median(r["requests"] for r in runs)
+        print(f"{'/' + page:20s} {bytes_:10.0f} {requests:9.0f} {stat('fcp'):>16s} {stat('load'):>16s}")
 
 
 if __name__ == "__main__":

