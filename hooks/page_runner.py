@@ -8,16 +8,17 @@ torch to say which device and version ran the code.
 
 JOB: {"pages": [{"page", "blocks": [{"label", "code", "output_after"}],
                  "figures": [{"name", "after", "defs": [code], "call"}]}],
-      "labels": {lang: {...}}, "style": {rc: value}, "synthetic_title": {lang: str}}
+      "labels": {lang: {...}}, "style": {lang: {scheme: {rc: value}}},
+      "synthetic_title": {lang: str}, "warning": {scheme: colour}}
 
 For each page, in one fresh namespace: run the blocks in order, capturing stdout per block.
 ``output_after`` marks a block followed by an output marker: the marker shows what the blocks
 since the previous marker printed. A figure is drawn right after block ``after``, once per
-language, in a copy of the namespace (``labels`` and the plotting functions never leak into the
-page's names), with the site's style; it becomes deterministic SVG text.
+language and colour scheme, in a copy of the namespace (``labels`` and the plotting functions
+never leak into the page's names), with the site's style; it becomes deterministic SVG text.
 
-RESULT: {page: {"outputs": [str], "figures": {name: {lang: svg}}, "data_source"}}, or, when a
-block fails, {"error": {"page", "section", "traceback"}}; plus "torch" and "device".
+RESULT: {page: {"outputs": [str], "figures": {name: {lang: {scheme: svg}}}, "data_source"}},
+or, when a block fails, {"error": {"page", "section", "traceback"}}; plus "torch" and "device".
 """
 import builtins
 import contextlib
@@ -43,7 +44,7 @@ def _run(code, label, namespace, page):
 
 
 def _figure(spec, namespace, job, page, synthetic):
-    """{lang: svg} of one figure, drawn in a copy of the page's namespace."""
+    """{lang: {scheme: svg}} of one figure, drawn in a copy of the page's namespace."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -52,24 +53,26 @@ def _figure(spec, namespace, job, page, synthetic):
     plt.show = lambda *args, **kwargs: None  # the cells end with plt.show(); here we save
     drawn = {}
     for lang, labels in job["labels"].items():
-        names = dict(namespace, labels=labels)
-        plt.close("all")
-        with plt.rc_context():
-            for code in [job["setup"], *spec["defs"]]:
-                _run(code, f"snippets/plots.py ({spec['name']})", names, page)
-            with plt.rc_context(job["style"][lang]):
-                _run(spec["call"], f"snippets/plots.py:show-{spec['name']}", names, page)
-                figures = plt.get_fignums()
-                if len(figures) != 1:
-                    raise BlockFailed(page, f"snippets/plots.py:show-{spec['name']}",
-                                      f"drew {len(figures)} figures, expected 1")
-                fig = plt.figure(figures[0])
-                if synthetic:
-                    fig.suptitle(job["synthetic_title"][lang], color="#b00020", fontsize=9)
-                buffer = io.StringIO()
-                fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-        plt.close("all")
-        drawn[lang] = buffer.getvalue()
+        drawn[lang] = {}
+        for scheme, style in job["style"][lang].items():
+            names = dict(namespace, labels=labels)
+            plt.close("all")
+            with plt.rc_context():
+                for code in [job["setup"], *spec["defs"]]:
+                    _run(code, f"snippets/plots.py ({spec['name']})", names, page)
+                with plt.rc_context(style):
+                    _run(spec["call"], f"snippets/plots.py:show-{spec['name']}", names, page)
+                    figures = plt.get_fignums()
+                    if len(figures) != 1:
+                        raise BlockFailed(page, f"snippets/plots.py:show-{spec['name']}",
+                                          f"drew {len(figures)} figures, expected 1")
+                    fig = plt.figure(figures[0])
+                    if synthetic:
+                        fig.suptitle(job["synthetic_title"][lang], color=job["warning"][scheme])
+                    buffer = io.StringIO()
+                    fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+            plt.close("all")
+            drawn[lang][scheme] = buffer.getvalue()
     return drawn
 
 

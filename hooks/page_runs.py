@@ -46,6 +46,7 @@ RUNNER = HOOKS / "page_runner.py"
 OUTPUT = re.compile(r"^([ \t]*)<!-- output -->[ \t]*$", re.M)
 BENCHMARK = re.compile(r"^<!-- benchmark -->[ \t]*$", re.M)
 FIGURE_LINK = re.compile(r"\]\(figures/([a-z0-9-]+)\.svg\)")
+FIGURE_IMAGE = re.compile(r"!\[([^\]]*)\]\(figures/([a-z0-9-]+)\.svg\)")
 # The benchmark table of the performance page: these arguments, and the command they mean.
 BENCHMARK_ARGS = {"sizes": (6, 100_000, 1_000_000), "repeats": 5, "warmup": 2}
 
@@ -94,7 +95,9 @@ def _common_job() -> dict:
     return {
         "setup": chapters.section("snippets/plots.py:setup"),
         "labels": labels.FIGURE_LABELS,
-        "style": {lang: figures.style(text["fonts"]) for lang, text in labels.FIGURE_LABELS.items()},
+        "style": {lang: {scheme: figures.style(text["fonts"], scheme) for scheme in figures.SCHEMES}
+                  for lang, text in labels.FIGURE_LABELS.items()},
+        "warning": {scheme: colours["warning"] for scheme, colours in figures.SCHEMES.items()},
         "synthetic_title": {lang: text["synthetic_title"] for lang, text in labels.TEXT.items()},
     }
 
@@ -282,13 +285,30 @@ def on_files(files, config):
             if name in drawn:
                 raise PluginError(f"figure {name!r} is drawn by both {drawn[name]}.md and {page}.md")
             drawn[name] = page
-            file = File.generated(config, f"{lang}/figures/{name}.svg", content=svgs[lang].encode("utf-8"))
-            file.dest_path = f"{prefix}figures/{name}.svg"
-            file.abs_dest_path = os.path.normpath(os.path.join(config.site_dir, file.dest_path))
-            file.url = file.dest_path
-            files.append(file)
+            for scheme, svg in svgs[lang].items():
+                target = f"figures/{figure_file(name, scheme)}"
+                file = File.generated(config, f"{lang}/{target}", content=svg.encode("utf-8"))
+                file.dest_path = prefix + target
+                file.abs_dest_path = os.path.normpath(os.path.join(config.site_dir, file.dest_path))
+                file.url = file.dest_path
+                files.append(file)
     _state["figure_pages"] = drawn
     return files
+
+
+def figure_file(name: str, scheme: str) -> str:
+    """The file of one figure in one colour scheme: NAME.svg (light), NAME-dark.svg."""
+    return f"{name}.svg" if scheme == "light" else f"{name}-{scheme}.svg"
+
+
+def _figure_images(markdown: str) -> str:
+    """``![alt](figures/NAME.svg)`` becomes one image per colour scheme; Material shows the one
+    of the page's scheme (``#only-light``, ``#only-dark``)."""
+    def images(match):
+        alt, name = match.groups()
+        return "".join(f"![{alt}](figures/{figure_file(name, scheme)}#only-{scheme})" for scheme in figures.SCHEMES)
+
+    return FIGURE_IMAGE.sub(images, markdown)
 
 
 def _output_block(text: str, indent: str, label: str) -> str:
@@ -325,6 +345,7 @@ def on_page_markdown(markdown, page, config, files):
         command = f'``` {{ .bash .command title="{text["benchmark_command"]}" }}\n{benchmark_command(device)}\n```'
         markdown = BENCHMARK.sub(lambda m: command + "\n\n" + runs.benchmark(), markdown)
         used.append({"device": runs.device, "torch": _torch_version(), "data_source": None, "benchmark": True})
+    markdown = _figure_images(markdown)
     if not used:
         return markdown
     sources = {u["data_source"] for u in used if u.get("data_source")}
