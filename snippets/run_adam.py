@@ -12,6 +12,10 @@ from snippets.scratch import adam, init_adam_states
 from snippets.train import train_ch11, train_concise_ch11
 
 if __name__ == "__main__":
+    import argparse  # it takes no options: --help explains, anything else is an error
+
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
+
     # --8<-- [start:bias-correction]
     mu, sigma = 1.0, 1.0  # g ~ N(μ, σ²): E[g] = μ, E[g²] = μ² + σ²
     generator = torch.Generator().manual_seed(0)

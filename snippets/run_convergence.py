@@ -7,6 +7,10 @@ here from its file (outside the section, so the page never shows an import of th
 from snippets.counterexample import play
 
 if __name__ == "__main__":
+    import argparse  # it takes no options: --help explains, anything else is an error
+
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
+
     # --8<-- [start:counterexample]
     C, steps, lr = 3.0, 3000, 0.5  # C > 2; α_t = lr/√t
     trajectories = {method: play(method, C=C, steps=steps, lr=lr)

@@ -14,6 +14,10 @@ from snippets.scratch import adam, init_adam_states, yogi
 from snippets.train import train_ch11, train_concise_ch11
 
 if __name__ == "__main__":
+    import argparse  # it takes no options: --help explains, anything else is an error
+
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
+
     # --8<-- [start:spikes]
     g = spiky_gradients(steps=1000, spikes=(150, 450, 750), spike=20.0,
                         std=1.0, seed=0)

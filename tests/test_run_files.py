@@ -46,3 +46,14 @@ def test_python_dash_m_prints_the_chapters_results(chapter):
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert len(lines) == len(PRINTED[chapter]) and all(re.fullmatch(p, line) for p, line in zip(PRINTED[chapter], lines)), lines
+
+
+@pytest.mark.parametrize("chapter", RUN_FILES)
+def test_a_run_file_takes_no_options_and_says_so(chapter):
+    """A flag it cannot honour is an error naming it, not a full run that ignores it."""
+    run = [sys.executable, "-m", f"snippets.run_{chapter}"]
+    stray = subprocess.run(run + ["--epochs", "1"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert stray.returncode == 2 and "unrecognized arguments: --epochs 1" in stray.stderr
+    assert stray.stdout == ""  # nothing ran
+    shown = subprocess.run(run + ["--help"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0 and shown.stdout.startswith("usage:")
