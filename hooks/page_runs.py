@@ -303,10 +303,12 @@ def figure_file(name: str, scheme: str) -> str:
 
 def _figure_images(markdown: str) -> str:
     """``![alt](figures/NAME.svg)`` becomes one image per colour scheme; Material shows the one
-    of the page's scheme (``#only-light``, ``#only-dark``)."""
+    of the page's scheme (``#only-light``, ``#only-dark``). Both load lazily: the browser then
+    fetches neither the other scheme's, which is not displayed, nor one far below the fold."""
     def images(match):
         alt, name = match.groups()
-        return "".join(f"![{alt}](figures/{figure_file(name, scheme)}#only-{scheme})" for scheme in figures.SCHEMES)
+        return "".join(f"![{alt}](figures/{figure_file(name, scheme)}#only-{scheme}){{ loading=lazy }}"
+                       for scheme in figures.SCHEMES)
 
     return FIGURE_IMAGE.sub(images, markdown)
 

@@ -7,6 +7,7 @@ import gzip
 import http.server
 import os
 import shutil
+import sys
 import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -94,6 +95,15 @@ class _Body:
         pass
 
 
+class _Quiet(http.server.ThreadingHTTPServer):
+    """A browser that has what it needs closes its connections, some mid-response: that is no
+    error of the site (the default handler prints a traceback for each)."""
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class Server:
     """The built site on a loopback port: ``Server(site, prefix="/sub/", port=0)``; ``.base``."""
 
@@ -101,7 +111,7 @@ class Server:
         handler = functools.partial(
             type("Host", (StaticHost,), {"prefix": prefix, "compress": compress}), directory=str(site)
         )
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.httpd = _Quiet(("127.0.0.1", port), handler)
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}{prefix}"
 

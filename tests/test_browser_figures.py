@@ -1,7 +1,7 @@
 """The pages' figures as readers see them, in headless Chromium: at 390 px (a phone) the smallest
 text of every figure is at least 9 CSS px, at 1280 px at least 11 px; in each colour scheme the
 page shows that scheme's drawing, with the page showing through it and text that contrasts with
-the page. Skips (with the reason) without Chromium."""
+the page, and never fetches the other scheme's. Skips (with the reason) without Chromium."""
 import re
 from urllib.parse import urljoin
 
@@ -74,4 +74,7 @@ def test_figures_are_legible_on_a_phone_and_a_desktop_in_both_schemes(browser, s
                 # The synthetic-data title is red; every other text is the scheme's ink.
                 low = [c for c in set(figure["fills"]) if contrast(hex_rgb(c), background) < 4.5]
                 assert low == [], f"{where}: text colours {low} on the page's {seen['page']}"
+        fetched = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+        other = [url for url in fetched if "/figures/" in url and ("-dark.svg" in url) != (scheme == "dark")]
+        assert other == [], f"{lang}/{rel} {scheme}: fetched the other scheme's figures {other}"
         assert visit.failures() == [], visit.failures()

@@ -86,7 +86,7 @@ def test_the_widget_sits_beside_the_figure_with_labelled_controls(browser, serve
     visit, page = _open(browser, server, lang, rel)
     try:
         assert page.locator(f'.playground[data-playground="{problem}"]').is_visible()
-        figure = page.locator(f'img[src$="figures/{"spikes" if problem == "spikes" else "counterexample"}.svg"]')
+        figure = page.locator(f'img[src$="figures/{"spikes" if problem == "spikes" else "counterexample"}.svg#only-light"]')
         assert figure.is_visible()  # the build-time figure stays where it was
         assert page.evaluate(PAINTED) == [True] * charts  # every chart shown has been drawn
         controls = page.evaluate(CONTROLS)
@@ -169,7 +169,7 @@ def test_the_widget_loads_only_when_the_reader_nears_it(browser, server, lang):
         loaded = "performance.getEntriesByType('resource').map(r => r.name).filter(n => n.includes('playground'))"
         assert [url.rsplit("/", 1)[1] for url in page.evaluate(loaded)] == ["main.js"]  # the page load: one small file
         assert not page.locator(".playground").is_visible()
-        page.locator('img[src$="figures/spikes.svg"]').scroll_into_view_if_needed()
+        page.locator('img[src$="figures/spikes.svg#only-light"]').scroll_into_view_if_needed()
         page.locator(".pg-widget").wait_for(state="visible", timeout=10000)
         names = {url.rsplit("/", 1)[1] for url in page.evaluate(loaded)}
         assert {"widget.js", "playground.css", "spikes.json"} <= names
@@ -184,7 +184,7 @@ def test_without_javascript_only_the_figure_shows(browser, server):
         page = context.new_page()
         for rel, figure in (("yogi.md", "spikes"), ("convergence.md", "counterexample")):
             page.goto(urljoin(server, page_url(rel, "en")), wait_until="load")
-            assert page.locator(f'img[src$="figures/{figure}.svg"]').is_visible()
+            assert page.locator(f'img[src$="figures/{figure}.svg#only-light"]').is_visible()
             assert page.locator(".playground").count() == 1
             assert not page.locator(".playground").is_visible()  # its "Try it" prose included
     finally:

@@ -148,9 +148,11 @@ def _loss_figure_job(hook, extra=""):
 def test_figures_come_from_the_namespace_in_each_language_reproducibly(hook):
     job = _loss_figure_job(hook)
     one, two = (hook.run_pages([job], "cpu")["p"]["figures"]["adam-scratch"] for _ in range(2))
-    assert one == two and one["zh"].startswith("<?xml") and "<dc:date>" not in one["zh"]
-    assert "Adam（从零开始实现）" in one["zh"] and "Adam (from scratch)" in one["en"]
-    assert "#3f51b5" in one["en"], "the site's palette, not matplotlib's"
+    assert one == two and set(one["zh"]) == set(one["en"]) == {"light", "dark"}
+    assert one["zh"]["light"].startswith("<?xml") and "<dc:date>" not in one["zh"]["light"]
+    assert "Adam（从零开始实现）" in one["zh"]["dark"] and "Adam (from scratch)" in one["en"]["light"]
+    assert "#3f51b5" in one["en"]["light"], "the site's palette, not matplotlib's"
+    assert "#8c9eff" in one["en"]["dark"] and "#3f51b5" not in one["en"]["dark"], "the dark scheme's palette"
 
 
 @pytest.mark.slow
@@ -158,7 +160,7 @@ def test_synthetic_data_is_said_in_the_figure(hook):
     job = _loss_figure_job(hook, "class D(NamedTuple):\n    source: str\ndata = D('synthetic')\n")
     result = hook.run_pages([job], "cpu")["p"]
     assert result["data_source"] == "synthetic"
-    assert "synthetic data" in result["figures"]["adam-scratch"]["en"]
+    assert all("synthetic data" in svg for svg in result["figures"]["adam-scratch"]["en"].values())
 
 
 # --- the markdown ------------------------------------------------------------------------------
@@ -297,9 +299,9 @@ def test_without_the_data_file_the_adam_page_runs_on_synthetic_data_and_says_so(
         result = hook.run_pages([hook.page_job("adam")], "cpu")["adam"]
     assert result["data_source"] == "synthetic"
     assert len(result["outputs"]) == 2 and all(re.fullmatch(r"loss: 0\.\d{3}, \d+\.\d{3} sec/epoch\n", o) for o in result["outputs"])
-    assert "synthetic data" in result["figures"]["adam-scratch"]["en"]
-    assert "合成数据" in result["figures"]["adam-scratch"]["zh"]
+    assert "synthetic data" in result["figures"]["adam-scratch"]["en"]["light"]
+    assert "合成数据" in result["figures"]["adam-scratch"]["zh"]["dark"]
     # drawn before the page reads any data: that figure does not depend on it and says nothing
-    assert "synthetic" not in result["figures"]["bias-correction"]["en"]
+    assert "synthetic" not in result["figures"]["bias-correction"]["en"]["light"]
     said = [r.getMessage() for r in caplog.records if "page code said" in r.getMessage()]
     assert len(said) == 1 and "airfoil data unavailable" in said[0] and "does not exist" in said[0]
