@@ -305,6 +305,25 @@ def test_serve_reuses_an_unchanged_notebook_and_build_never_does(tmp_path, monke
         hook._execute(notebook, "python3", "cpu", key="nb-2")  # serve, changed: executes again
 
 
+def test_serve_converts_an_unchanged_notebook_to_html_once_and_build_always(tmp_path, monkeypatch):
+    hook = _hook("notebooks")
+    monkeypatch.setattr(hook, "HTML_CACHE", tmp_path / "html")
+    notebook = _notebook("print('x')")
+    calls = []
+    monkeypatch.setattr(hook, "_nb2html", lambda path, **options: calls.append(path) or f"<p>{len(calls)}</p>")
+    runs = type("Runs", (), {"futures": {"nb.py": None}, "executed": lambda self, path: notebook})()
+    monkeypatch.setitem(hook._runs, "current", runs)
+    monkeypatch.setitem(hook._command, "name", "build")
+    assert [hook._nb2html_from_this_build("nb.py", theme="light") for _ in range(2)] == ["<p>1</p>", "<p>2</p>"]
+    assert not (tmp_path / "html").exists(), "a build caches nothing"
+    monkeypatch.setitem(hook._command, "name", "serve")
+    assert [hook._nb2html_from_this_build("nb.py", theme="light") for _ in range(2)] == ["<p>3</p>", "<p>3</p>"]
+    assert hook._nb2html_from_this_build("nb.py", theme="dark") == "<p>4</p>"  # other options: converted
+    notebook.cells[0].source = "print('y')"
+    assert hook._nb2html_from_this_build("nb.py", theme="light") == "<p>5</p>"  # other cells: converted
+    assert len(list((tmp_path / "html").iterdir())) == 3 and not list((tmp_path / "html").glob("*.tmp"))
+
+
 def test_notebook_css_keeps_exactly_the_rules_that_can_match():
     hook = _hook("notebook_css")
     css = (
