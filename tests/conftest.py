@@ -57,6 +57,19 @@ def build_site(dest, env=None, config=ROOT / "mkdocs.yml"):
     return proc, time.perf_counter() - start
 
 
+
+def site_for_measuring(site, tmp):
+    """The measurement scripts' site: ``site`` when given, else a clean build into ``tmp``
+    (its time printed); a failed build ends the script with mkdocs' error."""
+    if site is not None:
+        return site
+    site = Path(tmp) / "site"
+    proc, seconds = build_site(site)
+    if proc.returncode != 0:
+        sys.exit(f"mkdocs build failed:\n{proc.stderr[-3000:]}")
+    print(f"clean mkdocs build --strict: {seconds:.1f} s")
+    return site
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory):
     """One strict build of the whole site for the session (the build is the first test).

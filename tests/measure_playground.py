@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from browser_support import CHROMIUM, CHROMIUM_ARGS, QuietHandler  # noqa: E402
-from conftest import build_site  # noqa: E402
+from conftest import site_for_measuring  # noqa: E402
 
 # Each problem with the slider a reader drags; every timed redraw moves it one position (there
 # and back), so each one draws new numbers.
@@ -65,13 +65,7 @@ def main(argv=None):
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
-        site = args.site
-        if site is None:
-            site = Path(tmp) / "site"
-            proc, seconds = build_site(site)
-            if proc.returncode != 0:
-                sys.exit(f"mkdocs build failed:\n{proc.stderr[-3000:]}")
-            print(f"clean mkdocs build --strict: {seconds:.1f} s")
+        site = site_for_measuring(args.site, tmp)
         httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{httpd.server_address[1]}/"

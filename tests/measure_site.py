@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from browser_support import CHROMIUM, CHROMIUM_ARGS, Server  # noqa: E402
-from conftest import build_site  # noqa: E402
+from conftest import site_for_measuring  # noqa: E402
 
 TIMING = """() => {
   const nav = performance.getEntriesByType('navigation')[0];
@@ -37,13 +37,7 @@ def main(argv=None):
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
-        site = args.site
-        if site is None:
-            site = Path(tmp) / "site"
-            proc, seconds = build_site(site)
-            if proc.returncode != 0:
-                sys.exit(f"mkdocs build failed:\n{proc.stderr[-3000:]}")
-            print(f"clean mkdocs build --strict: {seconds:.1f} s")
+        site = site_for_measuring(args.site, tmp)
         host = Server(site, compress=args.gzip)
         samples = {page: [] for page in args.pages}
         with sync_playwright() as p:
