@@ -11,16 +11,13 @@ the charts redrawn, style and layout; the problems take turns in blocks of five 
 test: timings depend on the machine (and on what else runs on it).
 """
 import argparse
-import functools
-import http.server
 import statistics
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from browser_support import CHROMIUM, CHROMIUM_ARGS, QuietHandler  # noqa: E402
+from browser_support import CHROMIUM, CHROMIUM_ARGS, Server  # noqa: E402
 from conftest import site_for_measuring  # noqa: E402
 
 # Each problem with the slider a reader drags; every timed redraw moves it one position (there
@@ -66,9 +63,8 @@ def main(argv=None):
 
     with tempfile.TemporaryDirectory() as tmp:
         site = site_for_measuring(args.site, tmp)
-        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        base = f"http://127.0.0.1:{httpd.server_address[1]}/"
+        host = Server(site)
+        base = host.base
         samples = {(rate, name): [] for rate in args.rates for name in SETTINGS}
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -88,7 +84,7 @@ def main(argv=None):
                             samples[(rate, name)].append(tab.evaluate(TIME, [key, j]))
             cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
             browser.close()
-        httpd.shutdown()
+        host.close()
     print(f"redraw of {args.page}: ms per redraw, median [10th–90th percentile] (min–max), {args.redraws} each")
     for (rate, name), values in samples.items():
         print(f"  CPU ×{rate:g}  {name:28s} {statistics.median(values):6.2f} "
