@@ -12,6 +12,8 @@ import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -29,6 +31,18 @@ COMPRESSED = (".html", ".css", ".js", ".json", ".svg", ".xml")
 
 def chromium_available():
     return Path(CHROMIUM).is_file() or shutil.which(CHROMIUM) is not None
+
+
+# What every browser test module starts with: browser tests are marked (`-m browser` selects
+# them, `-m "not slow"` leaves them out) and skip, saying why, without Chromium.
+BROWSER_TEST = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not chromium_available(),
+        reason=f"no Chromium at {CHROMIUM}: install it with `apt-get install chromium` (CI does)",
+    ),
+]
 
 
 class StaticHost(http.server.SimpleHTTPRequestHandler):

@@ -12,18 +12,10 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 
-from browser_support import AXE, CHROMIUM, Visit, axe_violations, chromium_available, type_like_a_person
+from browser_support import AXE, BROWSER_TEST, Visit, axe_violations, type_like_a_person
 from site_pages import LANGUAGES, page_url, source_pages
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not chromium_available(),
-        reason=f"no Chromium at {CHROMIUM}: install it with `apt-get install chromium` (CI does)",
-    ),
-    pytest.mark.skipif(not AXE.is_file(), reason=f"axe-core is missing ({AXE}): run `npm ci`"),
-]
+pytestmark = [*BROWSER_TEST, pytest.mark.skipif(not AXE.is_file(), reason=f"axe-core is missing ({AXE}): run `npm ci`")]
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
 

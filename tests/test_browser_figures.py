@@ -7,15 +7,11 @@ from urllib.parse import urljoin
 
 import pytest
 
-from browser_support import CHROMIUM, Visit, chromium_available
+from browser_support import BROWSER_TEST, Visit
 from colour_contrast import contrast, css_rgb, hex_rgb
 from site_pages import DOCS, LANGUAGES, page_url, source_pages
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not chromium_available(), reason=f"no Chromium at {CHROMIUM}: install it with `apt-get install chromium`"),
-]
+pytestmark = BROWSER_TEST
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
 SMALLEST_PX = {390: 9, 1280: 11}

@@ -9,17 +9,10 @@ from urllib.parse import urljoin
 
 import pytest
 
-from browser_support import CHROMIUM, Visit, chromium_available
+from browser_support import BROWSER_TEST, Visit
 from site_pages import LANGUAGES, ROOT, page_url
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not chromium_available(),
-        reason=f"no Chromium at {CHROMIUM}: install it with `apt-get install chromium` (CI does)",
-    ),
-]
+pytestmark = BROWSER_TEST
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
 from snippets import counterexample  # noqa: E402
