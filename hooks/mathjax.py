@@ -116,6 +116,7 @@ def on_config(config):
         raise PluginError(f"mkdocs.yml must list {STYLESHEET} in extra_css: it styles the typeset formulas")
     if not config.plugins["i18n"].building:  # a top-level build, not i18n's build of one more language
         _state["seen"] = {}
+        _typesetter()  # Node loads MathJax while the build runs the pages' code
     return config
 
 

@@ -6,10 +6,13 @@ this build.
   code blocks of ``docs/<lang>/<chapter>.md`` in page order, the plotting cells of its figures
   (snippets/plots.py, labelled from hooks/labels.py), and markdown cells for its headings and
   boxes. The first cell states the requirements. Every code cell comes from a snippet section.
-* Notebooks are executed at the start of every build, all languages at once, in parallel, each
-  in a fresh kernel in a temporary folder outside the repository, without ``PYTHONPATH``: the
-  reader's situation. mkdocs-jupyter then renders these executed notebooks; a cell that raises
-  fails the build.
+* Their outputs are this build's: hooks/page_runner.py runs each chapter's code once, in page
+  order, in a fresh ``python -I`` in a temporary folder outside the repository, without
+  ``PYTHONPATH`` (the reader's situation), and runs the notebooks' plotting cells there too,
+  per language, among the page's blocks. Each code cell gets what it printed, the figures it
+  showed and its result, as a Jupyter kernel shows them (tests/test_takeaway.py executes every
+  published notebook in a kernel and compares). A raising cell fails the build. mkdocs-jupyter
+  renders these notebooks; it executes nothing itself (``execute: false``).
 * Each chapter offers two downloads, linked from its page (``<!-- downloads -->``) and from its
   notebook page: the notebook as this build executed it (``.ipynb``), and the chapter's
   complete script (``.py``: the same cells, which runs with ``python`` alone).
@@ -27,7 +30,6 @@ import os
 import posixpath
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
 import jupytext
@@ -38,13 +40,12 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
 from mkdocs_jupyter.plugin import NotebookFile
-from nbclient import NotebookClient
 
 HOOKS = Path(__file__).resolve().parent
 ROOT = HOOKS.parent
 if str(ROOT) not in sys.path:  # `import hooks.chapters` (and `import snippets`) in this process
     sys.path.insert(0, str(ROOT))
-from hooks import fresh  # noqa: E402
+from hooks import fresh, page_results  # noqa: E402
 
 
 chapters, figures, labels = fresh("chapters", "figures", "labels")
@@ -95,9 +96,8 @@ def generate(source: str | Path) -> tuple[dict, str]:
     return notebook, chapters.script(header, intro_cells + cells)
 
 
-# --- executing them ---------------------------------------------------------------------------
+# --- their outputs ------------------------------------------------------------------------------
 
-NOTEBOOK_CACHE = ROOT / ".cache" / "notebooks"
 _command: dict = {}
 
 
@@ -105,65 +105,41 @@ def on_startup(command, dirty):
     _command["name"] = command
 
 
-def _device() -> str:
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    from snippets.train import resolve_device
-
-    return resolve_device(None).type
-
-
-def _execute(notebook, kernel_name: str, device: str, key: str | None = None):
-    """Run one notebook from the top in a fresh kernel, in a temporary folder outside the
-    repository, with no PYTHONPATH; a raising cell raises here. Under `mkdocs serve` (``key``)
-    a notebook whose cells, device and data are unchanged comes from the previous run."""
-    cached = NOTEBOOK_CACHE / f"{key}.ipynb" if key else None
-    if cached is not None and cached.is_file():
-        return nbformat.read(cached, as_version=4)
+def with_outputs(notebook, outputs: list, name: str):
+    """A copy of ``notebook`` whose code cells hold ``outputs`` (one list per code cell, from the
+    page run) and are numbered as a kernel numbers them."""
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    if len(outputs) != len(code):
+        raise PluginError(f"{name}: {len(code)} code cells, but the page run gave outputs for {len(outputs)}")
     notebook = copy.deepcopy(notebook)
-    with tempfile.TemporaryDirectory(prefix="adam-yogi-notebook-") as folder:
-        NotebookClient(
-            notebook, kernel_name=kernel_name or "python3", allow_errors=False, timeout=600,
-            resources={"metadata": {"path": folder}},
-        ).execute(env=chapters.reader_env(device))
-    if cached is not None:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=cached.parent, suffix=".tmp", delete=False, encoding="utf-8") as tmp:
-            nbformat.write(notebook, tmp)
-        os.replace(tmp.name, cached)  # whole or not at all
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    for count, (cell, shown) in enumerate(zip(code, outputs), start=1):
+        cell.execution_count = count
+        cell.outputs = [nbformat.from_dict(dict(o, execution_count=count) if o["output_type"] == "execute_result" else o)
+                        for o in shown]
+    nbformat.validate(notebook)
     return notebook
 
 
 class NotebookRuns:
-    """This build's executions of the chapter notebooks, started together: ``generated`` maps
-    each notebook page's source to its (notebook, script)."""
+    """This build's notebooks: ``generated`` maps each notebook page's source to its (notebook,
+    script); :meth:`executed` gives the notebook with the outputs of this build's run of the
+    chapter (hooks/page_runner.py runs the notebook's cells with the page's blocks, in a fresh
+    ``python -I`` outside the repository; tests/test_takeaway.py runs the published notebooks in
+    a Jupyter kernel and finds the same outputs)."""
 
-    def __init__(self, generated: dict, kernel_name, use_cache=False):
-        device = _device()
-        self.generated = generated
-        data = chapters.data_fingerprint()
-
-        def key(source):
-            if not use_cache:
-                return None
-            digest = hashlib.sha256(json.dumps(self.generated[source][0], sort_keys=True).encode())
-            digest.update((device + data).encode())
-            return f"{Path(source).stem}-{digest.hexdigest()[:16]}"
-
-        self._pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="notebook")
-        # Longest first (by code cells), so that the last notebook to finish is a short one.
-        order = sorted(self.generated, key=lambda s: -sum(c.cell_type == "code" for c in self.generated[s][0].cells))
-        self.futures = {
-            source: self._pool.submit(_execute, self.generated[source][0], kernel_name, device, key(source))
-            for source in order
-        }
-        self._pool.shutdown(wait=False)  # the threads end with their notebook
+    def __init__(self, generated: dict, results: dict):
+        self.generated, self._results, self._executed = generated, results, {}
 
     def executed(self, path: str):
-        try:
-            return self.futures[path].result()
-        except Exception as error:
-            raise PluginError(f"notebook {os.path.relpath(path, ROOT)} failed to execute:\n{error}") from error
+        if path not in self._executed:
+            lang, chapter = chapter_of(path)
+            try:
+                outputs = self._results[chapter]["notebooks"][lang]
+            except KeyError:
+                raise PluginError(f"{os.path.relpath(path, ROOT)}: this build did not run chapter {chapter!r}") from None
+            self._executed[path] = with_outputs(self.generated[path][0], outputs, os.path.relpath(path, ROOT))
+        return self._executed[path]
 
     def script(self, path: str) -> str:
         return self.generated[path][1]
@@ -182,7 +158,7 @@ def _nb2html_from_this_build(nb_path, execute=False, **options):
     comes from the previous rebuild (nbconvert took 0.9 s a notebook, half of a prose edit's
     rebuild)."""
     runs = _runs.get("current")
-    if not (runs and nb_path in runs.futures):
+    if not (runs and nb_path in runs.generated):
         return _nb2html(nb_path, execute=execute, **options)
     executed = runs.executed(nb_path)
     cached = None
@@ -224,17 +200,18 @@ mkdocs_jupyter.convert.nb2md = _nb2md_from_this_build
 
 
 def _start_notebooks(config):
-    """At the first language of each build: generate and execute every language's notebooks."""
+    """At the first language of each build: every language's notebooks, with this build's outputs."""
     jupyter = _jupyter(config)
-    if not jupyter.config["execute"]:
-        raise PluginError("mkdocs-jupyter must execute the notebooks (execute: true)")
+    if jupyter.config["execute"]:
+        raise PluginError("mkdocs-jupyter must not execute the notebooks again (execute: false): "
+                          "their outputs come from this build's page runs")
     sources = sorted(
         str(path)
         for path in Path(config.docs_dir).rglob("*.py")
         if any(PurePosixPath(path.as_posix()).match(pattern) for pattern in jupyter.config["include"])
     )
     generated = {source: generate(source) for source in sources}
-    _runs["current"] = NotebookRuns(generated, jupyter.config["kernel_name"], use_cache=_command.get("name") == "serve")
+    _runs["current"] = NotebookRuns(generated, page_results.RESULTS)
 
 
 # --- notebook pages under i18n ------------------------------------------------------------------
@@ -347,7 +324,7 @@ def on_post_page(output, page, config):
     if isinstance(page.file, NotebookFile):
         runs = _runs.get("current")
         source = page.file.abs_src_path
-        if not (runs and source in runs.futures):
+        if not (runs and source in runs.generated):
             raise PluginError(f"{page.file.src_uri}: this build did not generate the notebook")
         ipynb, py = _download_names(Path(source).stem)
         folder = Path(page.file.abs_dest_path).parent

@@ -29,6 +29,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -40,7 +41,7 @@ HOOKS = Path(__file__).resolve().parent
 ROOT = HOOKS.parent
 if str(ROOT) not in sys.path:  # `import hooks.chapters` (and `import snippets`) in this process
     sys.path.insert(0, str(ROOT))
-from hooks import fresh  # noqa: E402
+from hooks import fresh, page_results  # noqa: E402
 CACHE_DIR = ROOT / ".cache" / "pages"
 RUNNER = HOOKS / "page_runner.py"
 OUTPUT = re.compile(r"^([ \t]*)<!-- output -->[ \t]*$", re.M)
@@ -88,7 +89,28 @@ def page_job(name: str) -> dict:
                 "defs": [chapters.section(f"snippets/plots.py:{s}") for s in figures.FIGURES[item.value]],
                 "call": chapters.section(f"snippets/plots.py:show-{item.value}"),
             })
-    return {"page": name, "blocks": blocks, "figures": drawn}
+    return {"page": name, "blocks": blocks, "figures": drawn, "notebooks": _notebook_cells(name, blocks)}
+
+
+def _notebook_cells(name: str, blocks: list[dict]) -> dict:
+    """{lang: code cells} of each of the chapter's notebooks (hooks/chapters.py builds them):
+    a cell that is the page's next block is ``{"block": index}``, a plotting cell its code."""
+    found = {}
+    for lang in chapters.LANGUAGES:
+        if not (chapters.DOCS / lang / "notebooks" / f"{name}.py").is_file():
+            continue
+        cells = chapters.notebook_cells(chapters.page(lang, name), figures.FIGURES,
+                                        labels.FIGURE_LABELS[lang], labels.TEXT[lang])
+        found[lang], index = [], 0
+        for number, cell in enumerate(c for c in cells if c["cell_type"] == "code"):
+            if index < len(blocks) and cell["source"] == blocks[index]["code"].rstrip("\n"):
+                found[lang].append({"block": index})
+                index += 1
+            else:
+                found[lang].append({"label": f"the {lang} notebook's code cell {number + 1}", "code": cell["source"]})
+        if index != len(blocks):
+            raise PluginError(f"{lang}/notebooks/{name}.py: the notebook holds {index} of the page's {len(blocks)} blocks")
+    return found
 
 
 def _common_job() -> dict:
@@ -114,6 +136,7 @@ class Runner:
     :meth:`results` (its imports overlap the rest of MkDocs' start-up)."""
 
     def __init__(self, jobs: list[dict], device: str):
+        """``device``: ``cpu`` hides the GPU from the pages' code; anything else leaves it."""
         self._tmp = tempfile.TemporaryDirectory(prefix="adam-yogi-pages-")
         tmp = Path(self._tmp.name)
         self.job_path, self.result_path = tmp / "job.json", tmp / "result.json"
@@ -123,8 +146,15 @@ class Runner:
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(
             [sys.executable, "-I", str(RUNNER), str(self.job_path), str(self.result_path)],
-            cwd=work, env=chapters.reader_env(device), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=work, env=chapters.reader_env(device.strip().lower()), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True,
         )
+
+    def stop(self):
+        """End the runner unfinished and remove its folder."""
+        self.proc.kill()
+        self.proc.communicate()
+        self._tmp.cleanup()
 
     def results(self) -> dict:
         """{page: result}; a failing block raises, naming the page and the section."""
@@ -152,28 +182,58 @@ def run_pages(jobs: list[dict], device: str) -> dict:
 
 class PageRuns:
     """This build's runs of every chapter page (and the benchmark), each at most once:
-    :meth:`start` (on_config) starts the runner, :meth:`run` (on_files) collects its results."""
+    :meth:`start` (on_config) starts the runner, :meth:`run` (on_files) collects its results.
 
-    def __init__(self, device: str, use_cache: bool):
-        self.device = device
+    ``requested`` is ``$ADAM_YOGI_DEVICE`` as given. The runner starts at once (``cpu`` hides
+    the GPU from it); :attr:`device`, which snippets.train resolves and checks, is found
+    meanwhile in a thread: importing torch here would delay the runner by two seconds."""
+
+    def __init__(self, requested: str, use_cache: bool):
+        self.requested = requested
         self.use_cache = use_cache
         self.results: dict[str, dict] | None = None
         self._benchmark: str | None = None
         self._runner = self._keys = None
+        self._resolved: dict = {}
+        self._resolver = threading.Thread(target=self._resolve, daemon=True)  # started by start()
+
+    def _resolve(self):
+        try:
+            _importable_root()
+            from snippets.train import resolve_device
+
+            self._resolved["device"] = resolve_device(self.requested or None).type
+            import snippets.tools.benchmark  # noqa: F401 - its imports (torch._dynamo: 1 s) before it is due
+        except Exception as error:  # raised in the build's thread by `device`
+            self._resolved["error"] = error
+
+    @property
+    def device(self) -> str:
+        """``cpu`` or ``cuda``: where the pages ran; a bad ``$ADAM_YOGI_DEVICE`` fails the build
+        (and stops the runner)."""
+        self._resolver.join()
+        if "error" in self._resolved:
+            if self._runner is not None:
+                self._runner.stop()
+            error = self._resolved["error"]
+            raise PluginError(f"ADAM_YOGI_DEVICE={self.requested!r}: {error}") from error
+        return self._resolved["device"]
 
     def start(self):
         """Take unchanged pages from the serve cache; start the runner on the others."""
         jobs = {name: page_job(name) for name in chapters.chapter_names()}
-        common, data = _common_job(), chapters.data_fingerprint()
-        self._keys = {name: _key(job, common, self.device, data) for name, job in jobs.items()}
-        self._cached, self._missing = {}, []
+        self._keys, self._cached, self._missing = {}, {}, []
+        if self.use_cache:  # (the data's fingerprint imports torch: only when a cache is read)
+            common, data = _common_job(), chapters.data_fingerprint()
+            self._keys = {name: _key(job, common, self.requested, data) for name, job in jobs.items()}
         for name in jobs:
-            cached = CACHE_DIR / f"{name}-{self._keys[name]}.json"
+            cached = CACHE_DIR / f"{name}-{self._keys.get(name)}.json"
             if self.use_cache and cached.is_file():
                 self._cached[name] = json.loads(cached.read_text(encoding="utf-8"))
             else:
                 self._missing.append(name)
-        self._runner = Runner([jobs[name] for name in self._missing], self.device) if self._missing else None
+        self._runner = Runner([jobs[name] for name in self._missing], self.requested) if self._missing else None
+        self._resolver.start()
         return self
 
     def run(self) -> dict:
@@ -181,11 +241,12 @@ class PageRuns:
             return self.results
         if self._keys is None:
             self.start()
+        device = self.device  # checked before the wait: a bad device name ends the build now
         results = dict(self._cached)
         if self._runner is not None:
             ran = self._runner.results()
             log.info(f"ran the code of {', '.join(self._missing)} in {time.perf_counter() - self._runner.started:.1f} s "
-                     f"({self.device}, python -I, outside the repository)")
+                     f"({device}, python -I, outside the repository)")
             results.update(ran)
             if self.use_cache:
                 for name in self._missing:
@@ -253,11 +314,11 @@ def on_config(config):
         if _state.get("command") == "serve":  # snippets imported afresh: an edit is what runs
             for name in [m for m in sys.modules if m == "snippets" or m.startswith("snippets.")]:
                 del sys.modules[name]
-        from snippets.train import resolve_device
-
-        device = resolve_device(None).type  # $ADAM_YOGI_DEVICE: auto (CUDA when present), cpu or cuda
-        # Started now, so the runner's imports overlap MkDocs' own start-up; awaited in on_files.
-        _state["runs"] = PageRuns(device, use_cache=_state.get("command") == "serve").start()
+        # $ADAM_YOGI_DEVICE (snippets.train.ENV_DEVICE; importing that module here would import
+        # torch first): auto (CUDA when present), cpu or cuda. Started now, so the runner's
+        # imports overlap MkDocs' own start-up; awaited in on_files.
+        requested = os.environ.get("ADAM_YOGI_DEVICE", "")
+        _state["runs"] = PageRuns(requested, use_cache=_state.get("command") == "serve").start()
     return config
 
 
@@ -277,6 +338,8 @@ def on_files(files, config):
     lang = i18n.current_language
     runs: PageRuns = _state["runs"]
     results = runs.run()
+    page_results.RESULTS.clear()
+    page_results.RESULTS.update(results)
     runs.benchmark()
     prefix = "" if lang == i18n.default_language else f"{lang}/"
     drawn = {}

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import threading
 from pathlib import Path
 
 import jieba
@@ -114,6 +115,15 @@ def on_page_context(context, page, config, nav):
 
 def on_template_context(context, template_name, config):
     return _with_index_url(context, config)  # 404.html searches too
+
+
+def on_config(config):
+    """jieba loads its dictionary (a second) in a thread while the build runs the pages' code;
+    Material's search, which cuts the Chinese index with it, and :func:`segmenter` find it
+    loaded (``initialize`` holds a lock: a second caller waits for the first)."""
+    if not config.plugins["i18n"].building:
+        threading.Thread(target=jieba.initialize, daemon=True).start()
+    return config
 
 
 @event_priority(-150)  # after mkdocs-static-i18n (-100) has merged every language into one index

@@ -163,6 +163,55 @@ def test_synthetic_data_is_said_in_the_figure(hook):
     assert all("synthetic data" in svg for svg in result["figures"]["adam-scratch"]["en"].values())
 
 
+@pytest.mark.slow
+def test_notebook_cells_show_what_a_kernel_shows(hook):
+    """A block's cell gets its stdout and stderr in order and its last line's value; plotting
+    cells run per language after their block, keep their names from cell to cell but never
+    leak them into the page, and show their figures as SVG."""
+    job = _job("p", ("import sys\nprint('a')\nprint('e', file=sys.stderr)\nprint('b')\nx = 6\nx * 7", True),
+               ("x + 1;", False), ("print(sorted(k for k in globals() if not k.startswith('_')))", True))
+    plot = ("import matplotlib.pyplot as plt\nplt.rcParams['svg.fonttype'] = 'none'\nplt.figure(figsize=(2, 1))\nplt.plot([0, 1], [x, x])\n"
+            "plt.title(word)\nplt.show()\nprint('shown')")
+    job["notebooks"] = {lang: [{"block": 0}, {"label": "label cell", "code": f"word = {word!r}"},
+                               {"label": "plot cell", "code": plot}, {"block": 1}, {"block": 2}]
+                        for lang, word in (("zh", "tu"), ("en", "figure"))}
+    result = hook.run_pages([job], "cpu")["p"]
+    assert result["outputs"] == ["a\nb\n", "['sys', 'x']\n"], "the page shows stdout only, without the notebook's names"
+    for lang, word in (("zh", "tu"), ("en", "figure")):
+        first, label, figure, plain, names = result["notebooks"][lang]
+        assert first == [{"output_type": "stream", "name": "stdout", "text": "a\n"},
+                         {"output_type": "stream", "name": "stderr", "text": "e\n"},
+                         {"output_type": "stream", "name": "stdout", "text": "b\n"},
+                         {"output_type": "execute_result", "metadata": {}, "data": {"text/plain": "42"}}]
+        assert label == [] and plain == [], "an assignment, and a value ended by ';', show nothing"
+        shown, printed = figure
+        assert shown["output_type"] == "display_data" and shown["data"]["text/plain"] == "<Figure size 200x100 with 1 Axes>"
+        assert f">{word}</text>" in shown["data"]["image/svg+xml"] and "<dc:date>" not in shown["data"]["image/svg+xml"]
+        assert printed == {"output_type": "stream", "name": "stdout", "text": "shown\n"}
+        assert names == [{"output_type": "stream", "name": "stdout", "text": "['sys', 'x']\n"}]
+
+
+@pytest.mark.slow
+def test_a_raising_notebook_cell_fails_naming_page_and_cell(hook):
+    from mkdocs.exceptions import PluginError
+
+    job = _job("adam", ("x = 1", True), ("print(x)", True))
+    job["notebooks"] = {"en": [{"block": 0}, {"label": "the en notebook's code cell 2", "code": "1 / 0"}, {"block": 1}]}
+    job["blocks"][0]["code"] = "x = 1\nprint(x)"
+    with pytest.raises(PluginError, match=r"(?s)adam\.md: the code block the en notebook's code cell 2 failed:.*ZeroDivisionError"):
+        hook.run_pages([job], "cpu")
+
+
+def test_each_notebook_holds_the_pages_blocks_in_order_between_its_plotting_cells(hook):
+    for name in chapters.chapter_names():
+        job = hook.page_job(name)
+        for lang, cells in job["notebooks"].items():
+            assert [c["block"] for c in cells if "block" in c] == list(range(len(job["blocks"])))
+            assert all(c["code"] and "block" not in c for c in cells if "label" in c)
+    assert set(hook.page_job("adam")["notebooks"]) == set(LANGUAGES)
+    assert hook.page_job("performance")["notebooks"] == {}, "a chapter without a notebook"
+
+
 # --- the markdown ------------------------------------------------------------------------------
 
 
@@ -229,9 +278,10 @@ def test_serve_reuses_a_pages_run_until_its_code_device_or_data_change(hook, mon
 
         def results(self):
             return {j["page"]: {"outputs": ["x\n"], "figures": {}, "data_source": None, "device": self.device,
-                                "torch": "t"} for j in self.jobs}
+                                "torch": "t", "notebooks": {}} for j in self.jobs}
 
     monkeypatch.setattr(hook, "Runner", FakeRunner)
+    monkeypatch.setattr(hook.PageRuns, "_resolve", lambda self: self._resolved.update(device=self.requested))
     hook.PageRuns("cpu", use_cache=True).run()
     hook.PageRuns("cpu", use_cache=True).run()
     assert calls == [["convergence"]], "unchanged: from the cache"
@@ -247,6 +297,24 @@ def test_serve_reuses_a_pages_run_until_its_code_device_or_data_change(hook, mon
     hook.PageRuns("cpu", use_cache=False).run()
     assert len(calls) == 5, "a build never reads the cache"
     assert len(list(tmp_path.glob("convergence-*.json"))) == 1, "older runs of the page are dropped"
+
+
+def test_the_hook_reads_the_device_variable_snippets_train_names(hook):
+    from snippets.train import ENV_DEVICE
+
+    assert f'os.environ.get("{ENV_DEVICE}"' in (ROOT / "hooks" / "page_runs.py").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_bad_device_name_fails_the_build_and_stops_the_runner(hook, monkeypatch):
+    from mkdocs.exceptions import PluginError
+
+    monkeypatch.setattr(hook.chapters, "chapter_names", lambda: ["convergence"])
+    runs = hook.PageRuns("gpu", use_cache=False).start()
+    runner = runs._runner
+    with pytest.raises(PluginError, match=r"ADAM_YOGI_DEVICE='gpu': Invalid device: 'gpu'"):
+        runs.run()
+    assert runner.proc.returncode is not None and not runner.job_path.exists(), "the runner ended, its folder gone"
 
 
 # --- the built site ------------------------------------------------------------------------------

@@ -207,40 +207,33 @@ def _hook(name):
     return module
 
 
-def test_notebooks_execute_in_the_build_and_errors_fail_it():
+def test_mkdocs_jupyter_renders_the_notebooks_and_executes_nothing():
     jupyter = next(p["mkdocs-jupyter"] for p in _mkdocs_config()["plugins"] if isinstance(p, dict) and "mkdocs-jupyter" in p)
-    assert jupyter["execute"] is True and jupyter["allow_errors"] is False and jupyter["cache"] is False
+    assert jupyter["execute"] is False and jupyter["cache"] is False
 
 
 def _notebook(*sources):
     import nbformat
 
-    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# T"), *map(nbformat.v4.new_code_cell, sources)])
 
 
-@pytest.mark.slow
-def test_a_raising_notebook_cell_fails_with_the_notebook_named(tmp_path):
+def test_a_notebook_gets_the_page_runs_outputs_numbered_as_a_kernel_numbers_them(tmp_path):
     from mkdocs.exceptions import PluginError
 
     hook = _hook("notebooks")
-    good, bad = str(tmp_path / "good.py"), str(tmp_path / "bad.py")
-    runs = hook.NotebookRuns({good: (_notebook("print(6 * 7)"), ""),
-                              bad: (_notebook("x = 1", "raise ValueError('cell two breaks')"), "")}, "python3")
-    outputs = runs.executed(good).cells[0].outputs
-    assert outputs[0]["text"] == "42\n"
-    with pytest.raises(PluginError, match=r"bad\.py failed to execute:(.|\n)*cell two breaks"):
-        runs.executed(bad)
-
-
-@pytest.mark.slow
-def test_a_notebook_runs_in_an_empty_folder_outside_the_repository_without_pythonpath(monkeypatch):
-    hook = _hook("notebooks")
-    monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    code = ("import os\nprint(os.getcwd())\nprint(os.listdir())\nprint(os.environ.get('PYTHONPATH'))\n"
-            "try:\n    import snippets\n    print('importable')\nexcept ImportError:\n    print('no snippets')")
-    printed = hook._execute(_notebook(code), "python3", "cpu").cells[0].outputs[0]["text"]
-    cwd, listing, pythonpath, imported = printed.splitlines()
-    assert not cwd.startswith(str(ROOT)) and listing == "[]" and pythonpath == "None" and imported == "no snippets"
+    notebook = _notebook("print(6 * 7)", "6 * 7")
+    shown = [[{"output_type": "stream", "name": "stdout", "text": "42\n"}],
+             [{"output_type": "execute_result", "metadata": {}, "data": {"text/plain": "42"}}]]
+    filled = hook.with_outputs(notebook, shown, "x.py")
+    assert [c.execution_count for c in filled.cells[1:]] == [1, 2] and filled.cells[2].outputs[0].execution_count == 2
+    assert filled.cells[1].outputs[0].text == "42\n" and notebook.cells[1].outputs == [], "the generated one is untouched"
+    with pytest.raises(PluginError, match=r"x\.py: 2 code cells, but the page run gave outputs for 1"):
+        hook.with_outputs(notebook, shown[:1], "x.py")
+    source = tmp_path / "en" / "notebooks" / "adam.py"
+    runs = hook.NotebookRuns({str(source): (notebook, "")}, {"yogi": {}})
+    with pytest.raises(PluginError, match="did not run chapter 'adam'"):
+        runs.executed(str(source))
 
 
 def test_notebook_sources_hold_markdown_only_and_the_code_comes_from_the_page(tmp_path):
@@ -284,34 +277,13 @@ def test_notebook_outputs_come_from_this_build(built_site):
             assert all(c.get("execution_count") for c in ipynb["cells"] if c["cell_type"] == "code")
 
 
-@pytest.mark.slow
-def test_serve_reuses_an_unchanged_notebook_and_build_never_does(tmp_path, monkeypatch):
-    hook = _hook("notebooks")
-    monkeypatch.setattr(hook, "NOTEBOOK_CACHE", tmp_path / "cache")
-    notebook = _notebook("print('fresh')")
-    first = hook._execute(notebook, "python3", "cpu", key="nb-1")
-    assert first.cells[0].outputs[0]["text"] == "fresh\n" and len(list((tmp_path / "cache").iterdir())) == 1
-    assert notebook.cells[0].outputs == [], "the generated notebook itself is left as it was"
-
-    class NoKernel:
-        def __init__(self, *args, **kwargs):
-            raise AssertionError("executed although nothing changed")
-
-    monkeypatch.setattr(hook, "NotebookClient", NoKernel)
-    assert hook._execute(notebook, "python3", "cpu", key="nb-1") == first  # serve: from the cache
-    with pytest.raises(AssertionError, match="executed although"):
-        hook._execute(notebook, "python3", "cpu")  # build: always executes
-    with pytest.raises(AssertionError, match="executed although"):
-        hook._execute(notebook, "python3", "cpu", key="nb-2")  # serve, changed: executes again
-
-
 def test_serve_converts_an_unchanged_notebook_to_html_once_and_build_always(tmp_path, monkeypatch):
     hook = _hook("notebooks")
     monkeypatch.setattr(hook, "HTML_CACHE", tmp_path / "html")
     notebook = _notebook("print('x')")
     calls = []
     monkeypatch.setattr(hook, "_nb2html", lambda path, **options: calls.append(path) or f"<p>{len(calls)}</p>")
-    runs = type("Runs", (), {"futures": {"nb.py": None}, "executed": lambda self, path: notebook})()
+    runs = type("Runs", (), {"generated": {"nb.py": None}, "executed": lambda self, path: notebook})()
     monkeypatch.setitem(hook._runs, "current", runs)
     monkeypatch.setitem(hook._command, "name", "build")
     assert [hook._nb2html_from_this_build("nb.py", theme="light") for _ in range(2)] == ["<p>1</p>", "<p>2</p>"]
@@ -319,7 +291,7 @@ def test_serve_converts_an_unchanged_notebook_to_html_once_and_build_always(tmp_
     monkeypatch.setitem(hook._command, "name", "serve")
     assert [hook._nb2html_from_this_build("nb.py", theme="light") for _ in range(2)] == ["<p>3</p>", "<p>3</p>"]
     assert hook._nb2html_from_this_build("nb.py", theme="dark") == "<p>4</p>"  # other options: converted
-    notebook.cells[0].source = "print('y')"
+    notebook.cells[1].source = "print('y')"
     assert hook._nb2html_from_this_build("nb.py", theme="light") == "<p>5</p>"  # other cells: converted
     assert len(list((tmp_path / "html").iterdir())) == 3 and not list((tmp_path / "html").glob("*.tmp"))
 

@@ -194,6 +194,28 @@ def test_the_notebook_runs_outside_the_repository_and_draws_its_figures(built_si
                if o.output_type == "stream" and o.name == "stdout" for line in o.text.rstrip("\n").split("\n")]
     assert normalized(printed) == normalized(_shown_outputs(built_site, lang, chapter))
     assert list(folder.iterdir()) == [], "the notebook leaves nothing in the reader's folder"
+    # The build's outputs (its page run, hooks/page_runner.py) are the kernel's, cell by cell.
+    code = [(built, ran) for built, ran in zip(offered.cells, notebook.cells) if ran.cell_type == "code"]
+    assert [b.execution_count for b, _ in code] == list(range(1, len(code) + 1))
+    for built, ran in code:
+        assert _seen(built.outputs) == _seen(ran.outputs), f"cell {built.id}:\n{ran.source[:200]}"
+
+
+SVG_TEXT = re.compile(r"<text\b[^>]*>([^<]*)</text>")
+
+
+def _seen(outputs):
+    """What a reader sees of a cell's outputs: each output's kind, its text (timings masked), the
+    text drawn in its figures and the figure's description (size, axes)."""
+    seen = []
+    for output in outputs:
+        if output.output_type == "stream":
+            seen.append((output.name, normalized(output.text.split("\n"))))
+        else:
+            data = output.get("data", {})
+            svg = data.get("image/svg+xml", "")
+            seen.append((output.output_type, sorted(data), data.get("text/plain"), SVG_TEXT.findall(svg)))
+    return seen
 
 
 def _figure_labels():
