@@ -427,6 +427,25 @@ def test_theme_ships_no_source_maps_or_unused_lunr_languages(built_site):
         assert "sourceMappingURL" not in path.read_text(encoding="utf-8"), path
 
 
+def test_the_palette_sheet_loses_only_the_switching_rule():
+    from mkdocs.exceptions import PluginError
+
+    hook = _hook("theme_assets")
+    sheet = next(Path(__import__("material").__file__).parent.glob("templates/assets/stylesheets/palette.*.min.css"))
+    assert hook.PALETTE.fullmatch(f"assets/stylesheets/{sheet.name}")
+    css = sheet.read_text(encoding="utf-8")
+    kept = hook.without_switching_rule(css, sheet.name)
+    assert len(css) - len(kept) == len(hook.SWITCHING) and "data-md-color-switching" not in kept
+    with pytest.raises(PluginError, match="no longer holds"):
+        hook.without_switching_rule(kept, sheet.name)
+
+
+@pytest.mark.slow
+def test_the_built_palette_sheet_has_no_switching_rule(built_site):
+    sheets = list((built_site / "assets" / "stylesheets").glob("palette.*.min.css"))
+    assert len(sheets) == 1 and "data-md-color-switching" not in sheets[0].read_text(encoding="utf-8")
+
+
 @pytest.mark.slow
 def test_alternate_links_are_relative_without_site_url(built_site):
     for lang in LANGUAGES:
