@@ -149,35 +149,39 @@ _runs: dict = {}
 _nb2html = mkdocs_jupyter.convert.nb2html
 
 
-HTML_CACHE = ROOT / ".cache" / "notebook-html"
+CONVERSION_CACHE = ROOT / ".cache" / "notebook-html"
 
 
-def _nb2html_from_this_build(nb_path, execute=False, **options):
-    """mkdocs-jupyter's converter, given the notebook this build executed (when it has one).
-    Under `mkdocs serve` the HTML of a notebook whose executed cells and options are unchanged
+def _converted(convert, nb_path, notebook, suffix, **options) -> str:
+    """``convert`` (an nbconvert call of mkdocs-jupyter's) of ``notebook``, given to it as the
+    file it expects. Under `mkdocs serve` a conversion whose notebook and options are unchanged
     comes from the previous rebuild (nbconvert took 0.9 s a notebook, half of a prose edit's
-    rebuild)."""
-    runs = _runs.get("current")
-    if not (runs and nb_path in runs.generated):
-        return _nb2html(nb_path, execute=execute, **options)
-    executed = runs.executed(nb_path)
+    rebuild); a build always converts."""
     cached = None
     if _command.get("name") == "serve":
-        digest = hashlib.sha256(json.dumps([executed, options, mkdocs_jupyter.__version__], sort_keys=True,
+        digest = hashlib.sha256(json.dumps([notebook, options, mkdocs_jupyter.__version__], sort_keys=True,
                                            default=str).encode())
-        cached = HTML_CACHE / f"{Path(nb_path).stem}-{digest.hexdigest()[:16]}.html"
+        cached = CONVERSION_CACHE / f"{Path(nb_path).stem}-{digest.hexdigest()[:16]}{suffix}"
         if cached.is_file():
             return cached.read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / (Path(nb_path).stem + ".ipynb")
-        nbformat.write(executed, path)
-        html = _nb2html(str(path), execute=False, **options)
+        nbformat.write(notebook, path)
+        text = convert(str(path), **options)
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", dir=cached.parent, suffix=".tmp", delete=False, encoding="utf-8") as tmp:
-            tmp.write(html)
+            tmp.write(text)
         os.replace(tmp.name, cached)  # whole or not at all
-    return html
+    return text
+
+
+def _nb2html_from_this_build(nb_path, execute=False, **options):
+    """mkdocs-jupyter's converter, given the notebook with this build's outputs (when it has one)."""
+    runs = _runs.get("current")
+    if not (runs and nb_path in runs.generated):
+        return _nb2html(nb_path, execute=execute, **options)
+    return _converted(_nb2html, nb_path, runs.executed(nb_path), ".html", execute=False, **options)
 
 
 _nb2md = mkdocs_jupyter.convert.nb2md
@@ -189,10 +193,7 @@ def _nb2md_from_this_build(nb_path, **options):
     runs = _runs.get("current")
     if not (runs and nb_path in runs.generated):
         return _nb2md(nb_path, **options)
-    with tempfile.TemporaryDirectory() as tmp:
-        generated = Path(tmp) / (Path(nb_path).stem + ".ipynb")
-        nbformat.write(runs.generated[nb_path][0], generated)
-        return _nb2md(str(generated), **options)
+    return _converted(_nb2md, nb_path, runs.generated[nb_path][0], ".md", **options)
 
 
 mkdocs_jupyter.convert.nb2html = _nb2html_from_this_build

@@ -203,7 +203,8 @@ class PageRuns:
             from snippets.train import resolve_device
 
             self._resolved["device"] = resolve_device(self.requested or None).type
-            import snippets.tools.benchmark  # noqa: F401 - its imports (torch._dynamo: 1 s) before it is due
+            if not self.use_cache:  # a build times the optimizers (serve keeps the last table)
+                import snippets.tools.benchmark  # noqa: F401 - its imports (torch._dynamo: 1 s) before it is due
         except Exception as error:  # raised in the build's thread by `device`
             self._resolved["error"] = error
 

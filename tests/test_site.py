@@ -279,11 +279,11 @@ def test_notebook_outputs_come_from_this_build(built_site):
 
 def test_serve_converts_an_unchanged_notebook_to_html_once_and_build_always(tmp_path, monkeypatch):
     hook = _hook("notebooks")
-    monkeypatch.setattr(hook, "HTML_CACHE", tmp_path / "html")
+    monkeypatch.setattr(hook, "CONVERSION_CACHE", tmp_path / "html")
     notebook = _notebook("print('x')")
     calls = []
     monkeypatch.setattr(hook, "_nb2html", lambda path, **options: calls.append(path) or f"<p>{len(calls)}</p>")
-    runs = type("Runs", (), {"generated": {"nb.py": None}, "executed": lambda self, path: notebook})()
+    runs = type("Runs", (), {"generated": {"nb.py": (notebook, "")}, "executed": lambda self, path: notebook})()
     monkeypatch.setitem(hook._runs, "current", runs)
     monkeypatch.setitem(hook._command, "name", "build")
     assert [hook._nb2html_from_this_build("nb.py", theme="light") for _ in range(2)] == ["<p>1</p>", "<p>2</p>"]
@@ -294,6 +294,11 @@ def test_serve_converts_an_unchanged_notebook_to_html_once_and_build_always(tmp_
     notebook.cells[1].source = "print('y')"
     assert hook._nb2html_from_this_build("nb.py", theme="light") == "<p>5</p>"  # other cells: converted
     assert len(list((tmp_path / "html").iterdir())) == 3 and not list((tmp_path / "html").glob("*.tmp"))
+    # the markdown view mkdocs-jupyter makes the table of contents from: the same
+    monkeypatch.setattr(hook, "_nb2md", lambda path, **options: calls.append(path) or f"# {len(calls)}")
+    assert [hook._nb2md_from_this_build("nb.py") for _ in range(2)] == ["# 6", "# 6"]
+    monkeypatch.setitem(hook._command, "name", "build")
+    assert hook._nb2md_from_this_build("nb.py") == "# 7"
 
 
 def test_notebook_css_keeps_exactly_the_rules_that_can_match():
