@@ -34,6 +34,11 @@ FONTS = ROOT / "node_modules" / "@mathjax" / "mathjax-newcm-font" / "chtml" / "w
 STYLESHEET = "assets/mathjax/mathjax.css"  # linked from every page (extra_css in mkdocs.yml)
 FONT_URL = re.compile(r'url\("woff2/([\w.-]+\.woff2)"\)')
 DRAWN = re.compile(r"<mjx-math\b.*?</mjx-math>", re.S)  # the glyphs on screen (no mjx-math nests)
+STYLESHEET_LINK = re.compile(r'<link rel="stylesheet" href="([^"]*)assets/mathjax/mathjax\.css">')
+# The fonts every page with formulas draws with as it opens: MathJax's main font (class NCM-N),
+# the zero-width font each of its font lists starts with, and the one of its line breaks.
+FIRST_FONTS = {"mjx-ncm-zero.woff2": 'class="NCM-N"', "mjx-ncm-n.woff2": 'class="NCM-N"',
+               "mjx-ncm-brk.woff2": "<mjx-break"}
 
 
 class Typesetter:
@@ -164,6 +169,27 @@ def _restore_drawn_math(context, page, config, nav):
 on_page_context = CombinedEvent(_hide_drawn_math, _restore_drawn_math)
 
 
+def preloaded(html: str) -> str:
+    """The page with its first fonts preloaded (before the math style sheet that names them).
+
+    Found through the style sheet, a font loaded only once the browser had laid out a formula
+    that needs it, and each font that arrived (the zero-width one first, then the main one) made
+    it style and lay out every formula again: three times as a chapter opens. Asked for at once
+    from the head, the fonts are there before the first layout. The other fonts of a page (large
+    operators, double-struck letters, …) stay on demand: most are drawn further down, if at all."""
+    link = STYLESHEET_LINK.search(html)
+    if link is None:
+        return html
+    fonts = [name for name, mark in FIRST_FONTS.items() if mark in html]
+    tags = "".join(f'<link rel="preload" href="{link.group(1)}assets/mathjax/woff2/{name}" as="font" '
+                   'type="font/woff2" crossorigin>' for name in fonts)
+    return html[: link.start()] + tags + html[link.start():]
+
+
+def on_post_page(output, page, config):
+    return preloaded(output)
+
+
 @event_priority(-200)  # after mkdocs-static-i18n (-100) has built the other languages
 def on_post_build(config):
     """The style sheet of every formula of the build, and its fonts, written once at the end."""
@@ -185,6 +211,9 @@ def on_post_build(config):
     write_atomic(target, css)
     fonts = sorted(set(FONT_URL.findall(css)))
     missing = [name for name in fonts if not (FONTS / name).is_file()]
+    unknown = sorted(set(FIRST_FONTS) - set(fonts))
+    if unknown:
+        raise PluginError(f"pages preload {', '.join(unknown)}, which MathJax's style sheet does not name")
     if missing:
         raise PluginError(f"MathJax's style sheet names fonts missing from {FONTS}: {', '.join(missing)}")
     (target.parent / "woff2").mkdir(parents=True, exist_ok=True)

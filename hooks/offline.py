@@ -43,8 +43,9 @@ FONT_URL = re.compile(r'url\("woff2/([\w.-]+\.woff2)"\)')
 LEFT_OUT = re.compile(r"(^|/)(404\.html|sitemap\.xml(\.gz)?|search_index\.json)$|^assets/mathjax/woff2/|\.tmp$")
 HREF = re.compile(r'(\shref=")([^"]*)(")')
 ALTERNATE = re.compile(r'<link rel="alternate" href="[^"]*" hreflang="[^"]*">\s*')
-BUNDLE = re.compile(r'<script src="([^"]*)assets/javascripts/bundle\.[0-9a-f]+\.min\.js"></script>')
+BUNDLE = re.compile(r'<script src="([^"]*)assets/javascripts/bundle\.[0-9a-f]+\.min\.js"( defer)?></script>')
 DOWNLOAD = re.compile(r'<p class="offline-download">.*?</p>\s*', re.S)
+FONT_PRELOAD = re.compile(r'<link rel="preload" href="[^"]*assets/mathjax/woff2/[^"]*" as="font"[^>]*>')
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the same zip for the same site
 
 
@@ -70,8 +71,10 @@ def page_link(href: str, page_dir: str, site_url: str) -> str:
 def offline_html(html: str, page_dir: str, site_url: str) -> str:
     html = ALTERNATE.sub("", html)
     html = DOWNLOAD.sub("", html)
+    html = FONT_PRELOAD.sub("", html)  # the copy's style sheet carries its fonts (no woff2 files)
     html = HREF.sub(lambda m: m.group(1) + page_link(m.group(2), page_dir, site_url) + m.group(3), html)
-    html, shims = BUNDLE.subn(lambda m: f'<script src="{m.group(1)}{SHIM_DEST}"></script>{m.group(0)}', html)
+    # the shim runs just before the bundle (deferred like it, when it is)
+    html, shims = BUNDLE.subn(lambda m: f'<script src="{m.group(1)}{SHIM_DEST}"{m.group(2) or ""}></script>{m.group(0)}', html)
     if shims != 1:
         raise PluginError(f"offline copy: expected Material's bundle script once in {page_dir or '.'}/…, found {shims}")
     return html

@@ -12,6 +12,12 @@ the rule in the style sheet, each time the browser restyles every element and it
 and ``::after`` — on a chapter page of 11,800 elements the largest piece of the work that blocks
 a phone as the page starts. Without it, switching the palette by hand lets the few colours that
 Material animates fade (0.25 s) instead of jumping.
+
+And Material's bundle is changed in two places, for the same reason: as it starts, it appended a
+``<meta name="color-scheme">`` to the head and then set its content, and each of the two made
+the browser restyle every element. It now keeps the one the page's head already holds
+(overrides/main.html, which gives it the page's scheme before the content) and writes it only
+when the scheme changes, as it does when the reader switches the palette.
 """
 from __future__ import annotations
 
@@ -26,6 +32,14 @@ LUNR = "assets/javascripts/lunr/"
 PALETTE = re.compile(r"assets/stylesheets/palette\.[0-9a-f]+\.min\.css")
 SWITCHING = ("[data-md-color-switching] *,[data-md-color-switching] :after,"
              "[data-md-color-switching] :before{transition-duration:0s!important}")
+BUNDLE = re.compile(r"assets/javascripts/bundle\.[0-9a-f]+\.min\.js")
+# Material's code (minified, this version's) → the same, keeping the page's colour-scheme meta
+BUNDLE_EDITS = {
+    'let o=x("meta",{name:"color-scheme"});document.head.appendChild(o);':
+        "let o=document.querySelector('meta[name=\"color-scheme\"]')"
+        '||document.head.appendChild(x("meta",{name:"color-scheme"}));',
+    "return o.content=a.colorScheme,": "return o.content!==a.colorScheme&&(o.content=a.colorScheme),",
+}
 
 
 def needed_lunr_files(langs: list[str]) -> set[str]:
@@ -56,7 +70,18 @@ def on_files(files, config):
             file.content_string = MAP_COMMENT.sub("\n", file.content_string)
         if PALETTE.fullmatch(uri):
             file.content_string = without_switching_rule(file.content_string, uri)
+        if BUNDLE.fullmatch(uri):
+            file.content_string = edited_bundle(file.content_string, uri)
     return files
+
+
+def edited_bundle(js: str, where: str) -> str:
+    for old, new in BUNDLE_EDITS.items():
+        if js.count(old) != 1:
+            raise PluginError(f"{where}: Material's bundle holds {js.count(old)} copies of {old!r}, not one; "
+                              "hooks/theme_assets.py must learn this version's code")
+        js = js.replace(old, new)
+    return js
 
 
 def without_switching_rule(css: str, where: str) -> str:

@@ -104,6 +104,21 @@ def test_no_serious_accessibility_violation(browser, server, lang, rel, scheme):
         assert found == {}, found
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_colour_scheme_meta_follows_the_palette(browser, server, scheme):
+    """One <meta name="color-scheme">, the page's own (hooks/theme_assets.py has Material's
+    bundle keep it): it states the scheme shown from the start, and a palette switch updates it."""
+    with Visit(browser, server, color_scheme=scheme) as visit:
+        page = visit.open(urljoin(server, page_url("yogi.md", "en")))
+        metas = "[...document.querySelectorAll('meta[name=color-scheme]')].map(m => m.content)"
+        assert page.evaluate(metas) == [scheme]
+        page.click("label.md-header__button[for^=__palette]:not([hidden])")
+        other = "light" if scheme == "dark" else "dark"
+        page.wait_for_function(f"document.querySelector('meta[name=color-scheme]').content === '{other}'")
+        assert page.evaluate(metas) == [other]
+        assert page.evaluate("document.body.dataset.mdColorScheme") == ("slate" if other == "dark" else "default")
+
+
 @pytest.mark.parametrize("lang,rel", _all_pages(), ids=lambda v: v)
 def test_language_switch_lands_on_the_counterpart(browser, server, lang, rel):
     other = [code for code in LANGUAGES if code != lang][0]

@@ -446,6 +446,35 @@ def test_the_palette_sheet_loses_only_the_switching_rule():
 
 
 @pytest.mark.slow
+def test_every_page_defers_its_scripts_search_first_then_materials_bundle(built_site):
+    pages = [built_html(built_site, rel, lang) for lang in LANGUAGES for rel in source_pages(lang)]
+    pages += [built_site / "404.html", built_site / "en" / "404.html"]
+    for page in pages:
+        scripts = re.findall(r"<script\b[^>]*\bsrc=\"([^\"]*)\"([^>]*)>", page.read_text(encoding="utf-8"))
+        names = [Path(src).name for src, _ in scripts]
+        assert [n for n in names if n.endswith(".min.js")] == [n for n in names if n.startswith("bundle.")], page
+        assert names.index("search.js") < names.index(next(n for n in names if n.startswith("bundle."))), page
+        for src, attributes in scripts:
+            assert " defer" in attributes or 'type="module"' in attributes, f"{page}: {src} blocks the parser"
+
+
+def test_materials_bundle_keeps_the_pages_colour_scheme_meta_and_writes_it_on_change_only():
+    from mkdocs.exceptions import PluginError
+
+    hook = _hook("theme_assets")
+    bundle = next(Path(__import__("material").__file__).parent.glob("templates/assets/javascripts/bundle.*.min.js"))
+    assert hook.BUNDLE.fullmatch(f"assets/javascripts/{bundle.name}")
+    js = bundle.read_text(encoding="utf-8")
+    edited = hook.edited_bundle(js, bundle.name)
+    for old, new in hook.BUNDLE_EDITS.items():
+        assert old not in edited and edited.count(new) == 1
+    with pytest.raises(PluginError, match="holds 0 copies"):
+        hook.edited_bundle(edited, bundle.name)
+    template = (ROOT / "overrides" / "main.html").read_text(encoding="utf-8")
+    assert template.count('<meta name="color-scheme"') == 1, "the element the bundle keeps"
+
+
+@pytest.mark.slow
 def test_the_built_palette_sheet_has_no_switching_rule(built_site):
     sheets = list((built_site / "assets" / "stylesheets").glob("palette.*.min.css"))
     assert len(sheets) == 1 and "data-md-color-switching" not in sheets[0].read_text(encoding="utf-8")
