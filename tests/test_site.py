@@ -432,17 +432,22 @@ def test_theme_ships_no_source_maps_or_unused_lunr_languages(built_site):
         assert "sourceMappingURL" not in path.read_text(encoding="utf-8"), path
 
 
+def _theme_asset(pattern: str, uri_pattern):
+    """The text and name of the theme's asset ``assets/<pattern>``, which ``uri_pattern`` names."""
+    path = next(Path(__import__("material").__file__).parent.glob(f"templates/assets/{pattern}"))
+    assert uri_pattern.fullmatch(f"assets/{Path(pattern).parent}/{path.name}")
+    return path.read_text(encoding="utf-8"), path.name
+
+
 def test_the_palette_sheet_loses_only_the_switching_rule():
     from mkdocs.exceptions import PluginError
 
     hook = _hook("theme_assets")
-    sheet = next(Path(__import__("material").__file__).parent.glob("templates/assets/stylesheets/palette.*.min.css"))
-    assert hook.PALETTE.fullmatch(f"assets/stylesheets/{sheet.name}")
-    css = sheet.read_text(encoding="utf-8")
-    kept = hook.without_switching_rule(css, sheet.name)
+    css, name = _theme_asset("stylesheets/palette.*.min.css", hook.PALETTE)
+    kept = hook.without_switching_rule(css, name)
     assert len(css) - len(kept) == len(hook.SWITCHING) and "data-md-color-switching" not in kept
     with pytest.raises(PluginError, match="no longer holds"):
-        hook.without_switching_rule(kept, sheet.name)
+        hook.without_switching_rule(kept, name)
 
 
 @pytest.mark.slow
@@ -463,14 +468,12 @@ def test_materials_bundle_keeps_the_pages_colour_scheme_meta_and_writes_it_on_ch
     from mkdocs.exceptions import PluginError
 
     hook = _hook("theme_assets")
-    bundle = next(Path(__import__("material").__file__).parent.glob("templates/assets/javascripts/bundle.*.min.js"))
-    assert hook.BUNDLE.fullmatch(f"assets/javascripts/{bundle.name}")
-    js = bundle.read_text(encoding="utf-8")
-    edited = hook.edited_bundle(js, bundle.name)
+    js, name = _theme_asset("javascripts/bundle.*.min.js", hook.BUNDLE)
+    edited = hook.edited_bundle(js, name)
     for old, new in hook.BUNDLE_EDITS.items():
         assert old not in edited and edited.count(new) == 1
     with pytest.raises(PluginError, match="holds 0 copies"):
-        hook.edited_bundle(edited, bundle.name)
+        hook.edited_bundle(edited, name)
     template = (ROOT / "overrides" / "main.html").read_text(encoding="utf-8")
     assert template.count('<meta name="color-scheme"') == 1, "the element the bundle keeps"
 
