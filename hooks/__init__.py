@@ -1,5 +1,6 @@
 """The site's MkDocs hooks (mkdocs.yml lists them). MkDocs loads each hook file on its own; the
-modules they share (chapters, figures, labels) are imported as ``hooks.<name>``."""
+modules they share (chapters, figures, labels; page_results, the state of one build) are
+imported as ``hooks.<name>``."""
 import importlib
 
 

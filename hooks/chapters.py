@@ -123,9 +123,9 @@ def section(target: str) -> str:
 
 
 def reader_env(device: str) -> dict:
-    """The environment the build runs a reader's code in (the page runner, notebook kernels):
-    no ``PYTHONPATH`` and no visible GPU when the build asked for the CPU. (No ``MPLBACKEND``
-    either: a kernel draws with its inline backend.)"""
+    """The environment the build runs a reader's code in (the page runner): no ``PYTHONPATH``
+    and no visible GPU when the build asked for the CPU. (No ``MPLBACKEND`` either: the
+    runner chooses its own.)"""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MPLBACKEND")}
     if device == "cpu":
         env["CUDA_VISIBLE_DEVICES"] = ""

@@ -14,7 +14,7 @@ this build.
   published notebook in a kernel and compares). A raising cell fails the build. mkdocs-jupyter
   renders these notebooks; it executes nothing itself (``execute: false``).
 * Each chapter offers two downloads, linked from its page (``<!-- downloads -->``) and from its
-  notebook page: the notebook as this build executed it (``.ipynb``), and the chapter's
+  notebook page: the notebook with this build's outputs (``.ipynb``), and the chapter's
   complete script (``.py``: the same cells, which runs with ``python`` alone).
 * Notebook pages survive mkdocs-static-i18n: that plugin rebuilds the file list after
   mkdocs-jupyter has marked the notebooks as pages, and would otherwise publish them as raw

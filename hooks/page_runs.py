@@ -15,8 +15,9 @@ Every printed result and figure on the site comes from here, in this build:
 * a page that shows results ends with a note naming the device, torch version and data, and one
   built on synthetic data starts with a warning.
 
-The runs happen in ``on_files``, before hooks/notebooks.py starts the notebooks, so timed runs
-do not compete with notebook kernels for the CPU. A failing block fails the build, naming the
+The same run gives the chapters' notebooks their outputs (hooks/notebooks.py reads them from
+hooks/page_results.py). The runs happen in ``on_files``; the benchmark runs after them, so the
+two timed jobs never share the CPU. A failing block fails the build, naming the
 page and the section. ``mkdocs build`` runs everything; ``mkdocs serve`` keeps each page's run
 in ``.cache/pages``, keyed by the page's code, the device and the data file.
 """
@@ -331,10 +332,10 @@ def _page_name(page) -> str:
     return page.file.src_uri.split("/", 1)[1].removesuffix(".md")
 
 
-@event_priority(-150)  # after mkdocs-static-i18n (-100); before hooks/notebooks.py starts notebooks (-200)
+@event_priority(-150)  # after mkdocs-static-i18n (-100); before hooks/notebooks.py reads the results (-200)
 def on_files(files, config):
-    """Run every chapter and the benchmark (before the notebooks start, so timings are not
-    measured against them), then publish the figures of the language being built."""
+    """Run every chapter (the pages' outputs, figures and notebook outputs), then the benchmark,
+    then publish the figures of the language being built."""
     i18n = config.plugins["i18n"]
     lang = i18n.current_language
     runs: PageRuns = _state["runs"]
