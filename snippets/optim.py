@@ -197,7 +197,7 @@ def fit_linear_regression(optimizer_class=Yogi, steps=200, seed=0,
 # Not on the pages: the complete argument checks, the fast paths and the checkpoint handling. A
 # reader's copy of the sections above runs the for-loop path alone (the same numbers, slower)
 # and refuses foreach=True and fused=True by name; here every flag has a path.
-from .tools import checkpoints, fast, options  # noqa: E402
+from .tools import checkpoints, fast, options, stepping  # noqa: E402
 
 Adam._impl = "auto"  # which path step() runs: "auto", or one of fast.PATHS, forced (tests, benchmark)
 Adam._checked = options.checked
@@ -205,3 +205,4 @@ Adam._fast = fast.group_step
 Adam.__init__ = fast.with_counted_state(Adam.__init__)
 Adam.__setstate__ = checkpoints.setstate
 Adam.load_state_dict = checkpoints.load_state_dict
+Adam.step = stepping.entry(Adam.step)  # torch's step hooks and label, one graph break under torch.compile

@@ -1,9 +1,10 @@
 """snippets/optim.py under torch.compile: ``torch.compile(opt.step)`` and a compiled training step
 that calls ``opt.step()``, for both classes on every path, equal to eager.
 
-The step is marked ``torch.compiler.disable`` (a graph break, as torch's own fused Adam gets):
-the compiled code runs the optimizer's kernels as they are, so the numbers are eager's, bit for
-bit. The compiled training step compiles the forward and backward pass around it.
+Dynamo skips the update (``torch.compiler.disable`` on the function that runs the hooks and the
+kernels; see ``tests/test_optim_stepping.py`` for the one graph break it costs): the compiled code
+runs the optimizer's kernels as they are, so the numbers are eager's, bit for bit. The compiled
+training step compiles the forward and backward pass around it.
 """
 import pytest
 import torch
