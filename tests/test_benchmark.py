@@ -50,6 +50,7 @@ def test_ratios_are_paired_per_round_and_bandwidth_follows_from_the_times(result
         base = rows[benchmark.BASELINE]
         assert base["ratio"] == 1.0 and base["ratios"] == [1.0] * len(base["samples_ms"])
         for r in rows.values():
+            assert r["baseline_samples_ms"] == base["samples_ms"]  # small cases: the baseline's own turn
             per_round = [a / b for a, b in zip(r["samples_ms"], base["samples_ms"])]
             assert r["ratios"] == pytest.approx(per_round, rel=1e-12)
             assert r["ratio"] == pytest.approx(statistics.median(per_round), rel=1e-12)
@@ -127,10 +128,16 @@ def test_paths_and_extras_add_their_rows():
     assert names >= EXPECTED | {f"snippets Yogi [{p}]" for p in ("reference", "foreach", "torch-fused")}
     assert names >= {f"snippets {c}{v}" for c in ("Yogi", "Adam") for v in (benchmark.FROM_CHECKPOINT,
                                                                              benchmark.COMPILED)}
-    compiled = next(r for r in extra["rows"] if r["optimizer"] == "snippets Yogi" + benchmark.COMPILED)
-    eager = next(r for r in extra["rows"] if r["optimizer"] == "snippets Yogi")
-    assert compiled["compiled_vs_eager"] == pytest.approx(
-        [a / b for a, b in zip(compiled["samples_ms"], eager["samples_ms"])])
+    for name in ("Yogi", "Adam"):
+        compiled = next(r for r in extra["rows"] if r["optimizer"] == f"snippets {name}{benchmark.COMPILED}")
+        # against the same optimizer's step called eagerly, timed block by block beside it
+        eager = compiled["eager_samples_ms"]
+        assert len(eager) == len(compiled["samples_ms"]) and all(math.isfinite(t) and t > 0 for t in eager)
+        assert compiled["compiled_vs_eager"] == pytest.approx([a / b for a, b in zip(compiled["samples_ms"], eager)])
+    plain = next(r for r in extra["rows"] if r["optimizer"] == "snippets Yogi")
+    assert plain["compiled_vs_eager"] is None and plain["eager_samples_ms"] is None
+    floors = {c["check"] for c in extra["floors"]}
+    assert "snippets Yogi (compiled step) ≤ 1.0× snippets Yogi at 6" in floors
 
 
 def test_the_peer_floor_is_judged_on_the_measured_times():
@@ -152,7 +159,7 @@ def test_the_gpt2_like_list_and_the_tiny_tensor_case():
 
 
 @pytest.mark.slow
-def test_a_large_case_keeps_one_optimizer_alive_at_a_time(monkeypatch):
+def test_a_large_case_keeps_the_baseline_and_one_other_alive_and_pairs_their_blocks(monkeypatch):
     monkeypatch.setattr(benchmark, "LOW_MEMORY_BYTES", 1)  # every case counts as large here
     alive, peak = [], []
     real = benchmark.optimizers
@@ -171,9 +178,22 @@ def test_a_large_case_keeps_one_optimizer_alive_at_a_time(monkeypatch):
 
     monkeypatch.setattr(benchmark, "optimizers", counting)
     result = benchmark.run_benchmark("cpu", sizes=("20x10",), repeats=5, warmup=1)
-    assert {r["optimizer"] for r in result["rows"]} == EXPECTED
-    assert len(alive) == len(EXPECTED) * len(result["rows"][0]["samples_ms"])  # made again in every round
-    assert max(peak) == 1  # the one before was freed
+    rows = {r["optimizer"]: r for r in result["rows"]}
+    assert set(rows) == EXPECTED
+    rounds = len(rows[benchmark.BASELINE]["samples_ms"])
+    assert len(alive) == 1 + (len(EXPECTED) - 1) * rounds  # the baseline once, the others in every round
+    assert max(peak) == 2  # the baseline and the one being timed: the one before was freed
+    base = rows[benchmark.BASELINE]
+    for name, r in rows.items():
+        paired = r["baseline_samples_ms"]
+        assert r["ratios"] == pytest.approx([a / b for a, b in zip(r["samples_ms"], paired)], rel=1e-12)
+        if name != benchmark.BASELINE:  # its own baseline blocks, not the baseline row's summary
+            assert paired != base["samples_ms"]
+    # the baseline row's time in a round: the median of its blocks beside the others
+    for i, t in enumerate(base["samples_ms"]):
+        beside = [r["baseline_samples_ms"][i] for name, r in rows.items() if name != benchmark.BASELINE]
+        assert t == statistics.median(beside)
+    assert base["ratios"] == [1.0] * rounds
 
 
 def test_unavailable_or_unknown_device_is_an_error_naming_it(capsys):

@@ -34,10 +34,16 @@ How it stays honest on a busy machine
   timed blocks, since a busy machine only ever adds time. A speed
   floor is met when the upper quartile is within it, missed when the lower quartile is beyond it,
   and ``noisy`` when the rounds straddle it by more than that factor.
+* **Side by side.** A compiled step is timed beside the same optimizer's step called eagerly,
+  block by block in turn, and its ratio to eager is taken from those blocks: what torch.compile
+  adds and nothing else (a second optimizer of the same kind, its state elsewhere in memory, was
+  already 3–7 % slower at 2000 × 100).
 * **Memory.** A case whose optimizer state passes 256 MB (the GPT-2-like list: 1 GB per copy)
-  times the implementations one at a time — each round makes an implementation's optimizer, warms
-  it up, times it and frees it before the next — on one shared set of parameters and gradients:
-  about 3 GB at the peak. Parameters and gradients are shared by all implementations of a case.
+  keeps the baseline alive for the whole case and one other implementation at a time — each round
+  makes it, warms it up, times it in blocks alternating with the baseline's and frees it before
+  the next — on one shared set of parameters and gradients: about 4 GB at the peak. Its ratio is
+  to the baseline's blocks beside it, so a busy moment of the machine slows both. Parameters and
+  gradients are shared by all implementations of a case.
 
 Ratios are to ``torch.optim.Adam(fused=True)``; GB/s counts the 28 bytes per parameter a fused
 Adam step must move (read p, g, v, s; write p, v, s). Other options: ``--sizes 6 1e5 2000x100 gpt2``
@@ -85,6 +91,7 @@ BLOCKS_PER_ROUND = 3  # an implementation's time in a round: the fastest of this
 ONE_THREAD_BELOW = 1 << 20  # parameters: smaller cases run on one thread
 LOW_MEMORY_BYTES = 256 << 20  # optimizer state above this: one implementation alive at a time
 FROM_CHECKPOINT, COMPILED = " (from a torch checkpoint)", " (compiled step)"
+EAGER = "eager step"  # a compiled step's own optimizer, its step called as is
 # (optimizer, case, largest ratio, compared with): the issue's speed floors
 FLOORS = {
     "cpu": [("snippets Yogi", 6, 0.6, BASELINE), ("snippets Yogi", 10_000_000, 1.5, BASELINE)]
@@ -93,7 +100,7 @@ FLOORS = {
     + [(f"snippets {name}{variant}", "gpt2", 1.0, BASELINE)
        for name in ("Yogi", "Adam") for variant in ("", FROM_CHECKPOINT)]
     + [(f"snippets {name}{COMPILED}", case, 1.0, f"snippets {name}")
-       for name in ("Yogi", "Adam") for case in ("2000x100", "gpt2")],
+       for name in ("Yogi", "Adam") for case in (6, "2000x100", "gpt2")],
     "cuda": [("snippets Yogi", 100_000_000, 1.3, BASELINE)],
 }
 PEER = "pytorch_optimizer Yogi"
@@ -126,6 +133,7 @@ def _from_torch_checkpoint(cls):
 def _compiled(cls):
     def factory(params):
         optimizer = cls(params)
+        optimizer.eager_step = optimizer.step  # the same optimizer's step, called as is (timed beside)
         optimizer.step = torch.compile(optimizer.step)
         return optimizer
 
@@ -266,9 +274,8 @@ class _Timer:
         state_bytes = 2 * sum(p.numel() * p.element_size() for p in self.params)
         self.low_memory = state_bytes > LOW_MEMORY_BYTES
         self.live, self.inner = {}, {}
-        if not self.low_memory:
-            for name in factories:
-                self.live[name] = self._ready(name)
+        for name in factories if not self.low_memory else [BASELINE] if BASELINE in factories else []:
+            self.live[name] = self._ready(name)
 
     def _ready(self, name):
         """A warmed-up optimizer; the first time, also how many steps a timed block holds."""
@@ -288,38 +295,82 @@ class _Timer:
             self.inner[name] = max(1, min(1000, math.ceil(2e-3 / elapsed)))
         return opt
 
+    def _block(self, name, step):
+        """Milliseconds per step over one timed block of ``name``'s steps."""
+        k = self.inner[name]
+        self.sync()
+        start = time.perf_counter()
+        for _ in range(k):
+            step()
+        self.sync()
+        return (time.perf_counter() - start) / k * 1e3
+
     def time(self, name):
-        """Milliseconds per step: the fastest of a few timed blocks."""
+        """{name: ms per step, and what was timed beside it}: each the fastest of a few blocks.
+
+        Timed beside, block by block in turn, so that both see the same moments of the machine: in
+        a large case the baseline (alive for the whole case), and for a compiled step the same
+        optimizer's step called eagerly (``EAGER``), so that the ratio is torch.compile's alone."""
         opt = self.live[name] if name in self.live else self._ready(name)
-        k, best = self.inner[name], math.inf
-        for _ in range(BLOCKS_PER_ROUND):
-            self.sync()
-            start = time.perf_counter()
-            for _ in range(k):
-                opt.step()
-            self.sync()
-            best = min(best, (time.perf_counter() - start) / k * 1e3)
-        if self.low_memory:  # free this one's state before the next is made
-            del opt
+        steps = {}
+        if self.low_memory and name != BASELINE and BASELINE in self.live:
+            steps[BASELINE] = self.live[BASELINE].step
+        if name.endswith(COMPILED):
+            steps[EAGER] = opt.eager_step
+        steps[name] = opt.step
+        best, labels = {label: math.inf for label in steps}, list(steps)
+        for b in range(BLOCKS_PER_ROUND):
+            for label in labels[b % len(labels):] + labels[: b % len(labels)]:  # each goes first in turn
+                best[label] = min(best[label], self._block(name if label == EAGER else label, steps[label]))
+        if name not in self.live:  # free this one's state before the next is made
+            del opt, steps
             gc.collect()
         return best
 
 
+class Samples:
+    """One case's times: ``ms[name]``, one per round; ``paired[name]``, the baseline's time in the
+    same round or, for a large case, in the blocks alternated with ``name``'s; ``eager[name]``, for
+    a compiled step, the same optimizer's eager step timed beside it."""
+
+    def __init__(self, names):
+        self.ms = {name: [] for name in names}
+        self.paired = {name: [] for name in names}
+        self.eager = {name: [] for name in names if name.endswith(COMPILED)}
+
+    def add_round(self, times):
+        """``times``: {name: what :meth:`_Timer.time` returned} for one round."""
+        beside = [t[BASELINE] for name, t in times.items() if name != BASELINE and BASELINE in t]
+        if beside:  # a large case: the baseline's time in the round is that of its pairs
+            times[BASELINE] = {BASELINE: statistics.median(beside)}
+        base = times[BASELINE][BASELINE] if BASELINE in times else None
+        for name, t in times.items():
+            self.ms[name].append(t[name])
+            self.paired[name].append(t.get(BASELINE, base if base is not None else t[name]))
+            if EAGER in t:
+                self.eager[name].append(t[EAGER])
+
+    def ratios(self, name, against=BASELINE):
+        """Per-round ratios of ``name`` to the baseline (paired); ``against=EAGER``: a compiled
+        step to the same optimizer's eager step."""
+        if against == EAGER:
+            return [a / b for a, b in zip(self.ms[name], self.eager[name])]
+        return [a / b for a, b in zip(self.ms[name], self.paired[name])]
+
+
 def _time_size(case, device, repeats, warmup, factories):
-    """{name: [ms per step, one per round]}, with rounds added (up to 2 × repeats) while noisy."""
+    """The case's :class:`Samples`, with rounds added (up to 2 × repeats) while noisy."""
     timer = _Timer(case, device, warmup, factories)
-    samples = {name: [] for name in factories}
+    samples = Samples(factories)
     names = list(factories)
     for r in range(2 * repeats):
         if r >= repeats and not _any_noisy(samples):
             break
-        for name in names[r % len(names):] + names[: r % len(names)]:
-            samples[name].append(timer.time(name))
+        order = names[r % len(names):] + names[: r % len(names)]
+        if timer.low_memory and BASELINE in timer.live and len(names) > 1:
+            order.remove(BASELINE)  # timed beside each of the others
+        samples.add_round({name: timer.time(name) for name in order})
     return samples
-
-
-def _ratios(samples, name, against=BASELINE):
-    return [a / b for a, b in zip(samples[name], samples[against])]
 
 
 def _quartiles(values):
@@ -337,7 +388,7 @@ def _is_noisy(ratios):
 
 
 def _any_noisy(samples):
-    return any(_is_noisy(_ratios(samples, name)) for name in samples if name != BASELINE)
+    return any(_is_noisy(samples.ratios(name)) for name in samples.ms if name != BASELINE)
 
 
 def run_benchmark(device="cpu", sizes=None, repeats=7, warmup=3, paths=False, extras=False, threads=None):
@@ -367,8 +418,8 @@ def run_benchmark(device="cpu", sizes=None, repeats=7, warmup=3, paths=False, ex
             torch.set_num_threads(case_threads)
             samples = _time_size(case, device, repeats, warmup, factories)
             n = sum(math.prod(s) for s in shapes(case))
-            for name, times in samples.items():
-                ratios = _ratios(samples, name)
+            for name, times in samples.ms.items():
+                ratios = samples.ratios(name)
                 low, high = _quartiles(ratios)
                 rows.append({
                     "case": case, "label": _label(case), "params": n, "tensors": len(shapes(case)),
@@ -377,9 +428,9 @@ def run_benchmark(device="cpu", sizes=None, repeats=7, warmup=3, paths=False, ex
                     "ratio": statistics.median(ratios), "ratio_quartiles": [low, high],
                     "noisy": name != BASELINE and _is_noisy(ratios), "rounds": len(times),
                     "gb_per_s": BYTES_PER_PARAM * n / (statistics.median(times) * 1e-3) / 1e9,
-                    "samples_ms": times, "ratios": ratios,
-                    "compiled_vs_eager": (_ratios(samples, name, name[: -len(COMPILED)])
-                                          if name.endswith(COMPILED) else None),
+                    "samples_ms": times, "baseline_samples_ms": samples.paired[name], "ratios": ratios,
+                    "compiled_vs_eager": samples.ratios(name, EAGER) if name.endswith(COMPILED) else None,
+                    "eager_samples_ms": samples.eager.get(name),
                 })
     finally:
         torch.set_num_threads(threads_before)
