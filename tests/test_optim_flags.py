@@ -403,7 +403,8 @@ def test_a_plan_is_built_once_for_a_steady_group(cls, monkeypatch):
 
 
 CHANGES = ["param moved", "state tensor replaced", "state entry replaced", "param added", "grad missing",
-           "lr changed", "amsgrad switched on", "state_dict loaded", "step count edited"]
+           "lr changed", "amsgrad switched on", "state_dict loaded", "step count edited",
+           "second moment replaced"]
 
 
 @pytest.mark.parametrize("cls", [Adam, Yogi])
@@ -438,6 +439,8 @@ def test_a_plan_follows_every_change_as_the_reference_loop_does(cls, change, mon
                     opt.load_state_dict(saved)
                 elif change == "step count edited":
                     opt.state[params[0]]["step"] = 100
+                elif change == "second moment replaced":
+                    opt.state[params[2]]["exp_avg_sq"] = torch.full_like(params[2], 0.25)
             for p, g in zip(params, step_grads):
                 p.grad = None if g is None else g.clone()
             opt.step()
