@@ -126,3 +126,27 @@ def test_hooks_registered_after_compiling_still_run():
     assert seen == ["pre", "global post"]
     assert opt.state[opt.param_groups[0]["params"][0]]["step"] == 3
     torch._dynamo.reset()
+
+
+@pytest.mark.parametrize("base_made_first", [False, True])
+def test_a_subclass_step_calling_super_runs_the_hooks_and_label_once(base_made_first):
+    """torch wraps a subclass's own step (hooks and label); its super().step() must not run them
+    again, whether or not a plain Yogi was made first."""
+
+    class Clipped(Yogi):
+        def step(self, closure=None):
+            for group in self.param_groups:
+                torch.nn.utils.clip_grad_norm_(group["params"], 1.0)
+            return super().step(closure)
+
+    if base_made_first:
+        Yogi(_params())
+    seen = []
+    opt = Clipped(_params())
+    opt.register_step_pre_hook(lambda o, args, kwargs: seen.append("pre"))
+    opt.register_step_post_hook(lambda o, args, kwargs: seen.append("post"))
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+        opt.step()
+    assert seen == ["pre", "post"]
+    assert sum(event.name == "Optimizer.step#Clipped.step" for event in prof.events()) == 1
+    assert opt.state[opt.param_groups[0]["params"][0]]["step"] == 1

@@ -388,7 +388,8 @@ def _is_noisy(ratios):
 
 
 def _any_noisy(samples):
-    return any(_is_noisy(samples.ratios(name)) for name in samples.ms if name != BASELINE)
+    return any(_is_noisy(samples.ratios(name)) for name in samples.ms if name != BASELINE) or any(
+        _is_noisy(samples.ratios(name, EAGER)) for name in samples.eager)
 
 
 def run_benchmark(device="cpu", sizes=None, repeats=7, warmup=3, paths=False, extras=False, threads=None):

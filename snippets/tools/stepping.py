@@ -49,6 +49,8 @@ def entry(step):
     @functools.wraps(step)
     def method(*args, **kwargs):
         self = args[0]
+        if type(self).step is not method:  # a subclass's own step (torch wrapped it: hooks and
+            return run(*args, **kwargs)  # label ran there) called super().step(): only the step
         if torch.compiler.is_compiling():  # traced: no label (dynamo drops torch's too), and
             # whether any step hook is registered is decided here, once, and guarded (on len():
             # the truth of an OrderedDict gets no guard in torch 2.13, so a later hook was missed)
