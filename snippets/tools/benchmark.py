@@ -37,7 +37,7 @@ How it stays honest on a busy machine
 * **Side by side.** A compiled step is timed beside the same optimizer's step called eagerly,
   block by block in turn, and its ratio to eager is taken from those blocks: what torch.compile
   adds and nothing else (a second optimizer of the same kind, its state elsewhere in memory, was
-  already 3–7 % slower at 2000 × 100).
+  already a median 3–7 % slower at 2000 × 100).
 * **Memory.** A case whose optimizer state passes 256 MB (the GPT-2-like list: 1 GB per copy)
   keeps the baseline alive for the whole case and one other implementation at a time — each round
   makes it, warms it up, times it in blocks alternating with the baseline's and frees it before
