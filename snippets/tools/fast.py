@@ -429,9 +429,9 @@ class _Bucket:
         G = list(map(_GRAD, params))
         self.gathered = None
         if self.plain:
-            # The checks of the loop below, one C-level pass each (a Python loop costs ~0.4 µs a
-            # parameter, most of a 2000-tensor step): every gradient there, no parameter moved, no
-            # state tensor replaced, every step count still t.
+            # What the loop below checks per parameter, as one C-level pass per check (that loop
+            # costs ~0.4 µs a parameter, most of a 2000-tensor step): every gradient there, no
+            # parameter moved, no state tensor replaced, every step count still t.
             if (not all(map(operator.is_not, G, itertools.repeat(None)))
                     or list(map(_DATA_PTR, params)) != self.ptrs
                     or not all(map(operator.is_, map(_EXP_AVG, states), self.v0))
