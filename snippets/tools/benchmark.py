@@ -274,7 +274,7 @@ class _Timer:
         state_bytes = 2 * sum(p.numel() * p.element_size() for p in self.params)
         self.low_memory = state_bytes > LOW_MEMORY_BYTES
         self.live, self.inner = {}, {}
-        for name in factories if not self.low_memory else [BASELINE] if BASELINE in factories else []:
+        for name in factories if not self.low_memory else [BASELINE]:  # optimizers() always has it
             self.live[name] = self._ready(name)
 
     def _ready(self, name):
@@ -313,14 +313,14 @@ class _Timer:
         optimizer's step called eagerly (``EAGER``), so that the ratio is torch.compile's alone."""
         opt = self.live[name] if name in self.live else self._ready(name)
         steps = {}
-        if self.low_memory and name != BASELINE and BASELINE in self.live:
+        if self.low_memory and name != BASELINE:
             steps[BASELINE] = self.live[BASELINE].step
         if name.endswith(COMPILED):
             steps[EAGER] = opt.eager_step
         steps[name] = opt.step
         best, labels = {label: math.inf for label in steps}, list(steps)
         for b in range(BLOCKS_PER_ROUND):
-            for label in labels[b % len(labels):] + labels[: b % len(labels)]:  # each goes first in turn
+            for label in _rotated(labels, b):  # each goes first in turn
                 best[label] = min(best[label], self._block(name if label == EAGER else label, steps[label]))
         if name not in self.live:  # free this one's state before the next is made
             del opt, steps
@@ -343,10 +343,10 @@ class Samples:
         beside = [t[BASELINE] for name, t in times.items() if name != BASELINE and BASELINE in t]
         if beside:  # a large case: the baseline's time in the round is that of its pairs
             times[BASELINE] = {BASELINE: statistics.median(beside)}
-        base = times[BASELINE][BASELINE] if BASELINE in times else None
+        base = times[BASELINE][BASELINE]
         for name, t in times.items():
             self.ms[name].append(t[name])
-            self.paired[name].append(t.get(BASELINE, base if base is not None else t[name]))
+            self.paired[name].append(t.get(BASELINE, base))
             if EAGER in t:
                 self.eager[name].append(t[EAGER])
 
@@ -358,6 +358,12 @@ class Samples:
         return [a / b for a, b in zip(self.ms[name], self.paired[name])]
 
 
+def _rotated(items, k):
+    """``items`` (a list) rotated left by ``k``: who goes first changes from one round or block to the next."""
+    k %= len(items)
+    return items[k:] + items[:k]
+
+
 def _time_size(case, device, repeats, warmup, factories):
     """The case's :class:`Samples`, with rounds added (up to 2 × repeats) while noisy."""
     timer = _Timer(case, device, warmup, factories)
@@ -366,8 +372,8 @@ def _time_size(case, device, repeats, warmup, factories):
     for r in range(2 * repeats):
         if r >= repeats and not _any_noisy(samples):
             break
-        order = names[r % len(names):] + names[: r % len(names)]
-        if timer.low_memory and BASELINE in timer.live and len(names) > 1:
+        order = _rotated(names, r)
+        if timer.low_memory and len(names) > 1:
             order.remove(BASELINE)  # timed beside each of the others
         samples.add_round({name: timer.time(name) for name in order})
     return samples
