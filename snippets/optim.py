@@ -205,4 +205,4 @@ Adam._fast = fast.group_step
 Adam.__init__ = fast.with_counted_state(Adam.__init__)
 Adam.__setstate__ = checkpoints.setstate
 Adam.load_state_dict = checkpoints.load_state_dict
-Adam.step = stepping.entry(Adam.step)  # torch's step hooks and label, one graph break under torch.compile
+Adam.step = stepping.entry(Adam.step)  # torch's step hooks and label; run as written under torch.compile

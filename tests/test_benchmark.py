@@ -113,6 +113,33 @@ def test_floors_are_met_missed_or_noisy_by_their_quartiles():
                       "snippets Adam ≤ 0.8× torch Adam (fused) at 2,000 × 100": "noisy"}
 
 
+def test_a_compiled_step_is_faster_slower_at_parity_or_noisy_against_its_eager_step():
+    """Against the same optimizer's eager step: below 1.0 in the middle half of the rounds is met,
+    above it missed; rounds straddling 1.0 are at parity (the same kernels ran), unless they
+    straddle it so widely that they say nothing (noisy). A parity a hair over 1.0 is not missed."""
+    def rows(case, vs_eager):
+        name = f"snippets Yogi{benchmark.COMPILED}"
+        return [dict(_row([0.5] * 5, name), case=case, params=case, ms=1.0, compiled_vs_eager=vs_eager),
+                dict(_row([0.6] * 5, "snippets Yogi"), case=case, params=case, ms=1.0)]
+
+    cases = {6: [0.8, 0.82, 0.79, 0.81, 0.8], "2000x100": [1.04, 1.06, 1.05, 1.07, 1.04],
+             "gpt2": [1.01, 1.00, 0.99, 1.02, 1.00]}
+    verdicts = {}
+    for case, vs_eager in cases.items():
+        [check] = [c for c in benchmark.check_floors({"device": "cpu", "rows": rows(case, vs_eager)})
+                   if "compiled" in c["check"]]
+        verdicts[case] = check["met"]
+    assert verdicts == {6: True, "2000x100": False, "gpt2": "parity"}
+    [noisy] = [c for c in benchmark.check_floors({"device": "cpu", "rows": rows(6, [0.5, 1.6, 0.6, 1.5, 0.7])})
+               if "compiled" in c["check"]]
+    assert noisy["met"] == "noisy"
+    summary = benchmark.format_summary({"device": "cpu", "device_name": "x", "torch": "2.13.0", "torch_threads": 1,
+                                        "cpu_count": 2, "yogi_path": "c-kernel", "repeats": 7, "warmup": 3,
+                                        "floors": [{"check": "c", "value": 1.0, "quartiles": [0.99, 1.01],
+                                                    "met": "parity"}]})
+    assert summary.splitlines()[1] == "parity c: 1.00 (0.99–1.01)"
+
+
 def test_cli_prints_the_table_and_writes_json_that_round_trips(tmp_path, capsys):
     path = tmp_path / "bench.json"
     result = benchmark.main(["--sizes", "6", "1e3", "--repeats", "5", "--warmup", "1", "--json", str(path)])
