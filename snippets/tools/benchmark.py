@@ -36,8 +36,8 @@ How it stays honest on a busy machine
   and ``noisy`` when the rounds straddle it by more than that factor. A compiled step whose
   rounds straddle its eager step (1.0) is at ``parity``: no slower, and not shown to be faster.
 * **Side by side.** A compiled step is timed beside the same optimizer's step called eagerly,
-  block by block in turn, and its ratio to eager is taken from those blocks: what torch.compile
-  adds and nothing else (a second optimizer of the same kind, its state elsewhere in memory, was
+  block by block in turn, and its ratio to eager is taken from those blocks, each compiled block
+  over the eager block of the same turn (three per round): what torch.compile adds and nothing else (a second optimizer of the same kind, its state elsewhere in memory, was
   already a median 3–7 % slower at 2000 × 100).
 * **Memory.** A case whose optimizer state passes 256 MB (the GPT-2-like list: 1 GB per copy)
   keeps the baseline alive for the whole case and one other implementation at a time — each round
@@ -93,6 +93,7 @@ ONE_THREAD_BELOW = 1 << 20  # parameters: smaller cases run on one thread
 LOW_MEMORY_BYTES = 256 << 20  # optimizer state above this: one implementation alive at a time
 FROM_CHECKPOINT, COMPILED = " (from a torch checkpoint)", " (compiled step)"
 EAGER = "eager step"  # a compiled step's own optimizer, its step called as is
+BLOCK_RATIOS = "compiled ÷ eager, block by block"  # a compiled step's blocks over the eager ones beside them
 # (optimizer, case, largest ratio, compared with): the issue's speed floors
 FLOORS = {
     "cpu": [("snippets Yogi", 6, 0.6, BASELINE), ("snippets Yogi", 10_000_000, 1.5, BASELINE)]
@@ -311,7 +312,9 @@ class _Timer:
 
         Timed beside, block by block in turn, so that both see the same moments of the machine: in
         a large case the baseline (alive for the whole case), and for a compiled step the same
-        optimizer's step called eagerly (``EAGER``), so that the ratio is torch.compile's alone."""
+        optimizer's step called eagerly (``EAGER``), so that the ratio is torch.compile's alone; a
+        compiled step also gets the ratio of each of its blocks to the eager block of the same turn
+        (``BLOCK_RATIOS``): more pairs, each closer in time, than one per round."""
         opt = self.live[name] if name in self.live else self._ready(name)
         steps = {}
         if self.low_memory and name != BASELINE:
@@ -320,9 +323,16 @@ class _Timer:
             steps[EAGER] = opt.eager_step
         steps[name] = opt.step
         best, labels = {label: math.inf for label in steps}, list(steps)
+        block_ratios = []
         for b in range(BLOCKS_PER_ROUND):
-            for label in _rotated(labels, b):  # each goes first in turn
-                best[label] = min(best[label], self._block(name if label == EAGER else label, steps[label]))
+            turn = {label: self._block(name if label == EAGER else label, steps[label])
+                    for label in _rotated(labels, b)}  # each goes first in turn
+            for label, ms in turn.items():
+                best[label] = min(best[label], ms)
+            if EAGER in turn:
+                block_ratios.append(turn[name] / turn[EAGER])
+        if block_ratios:
+            best[BLOCK_RATIOS] = block_ratios
         if name not in self.live:  # free this one's state before the next is made
             del opt, steps
             gc.collect()
@@ -332,12 +342,14 @@ class _Timer:
 class Samples:
     """One case's times: ``ms[name]``, one per round; ``paired[name]``, the baseline's time in the
     same round or, for a large case, in the blocks alternated with ``name``'s; ``eager[name]``, for
-    a compiled step, the same optimizer's eager step timed beside it."""
+    a compiled step, the same optimizer's eager step timed beside it, and ``block_ratios[name]``
+    its blocks' ratios to the eager blocks beside them."""
 
     def __init__(self, names):
         self.ms = {name: [] for name in names}
         self.paired = {name: [] for name in names}
         self.eager = {name: [] for name in names if name.endswith(COMPILED)}
+        self.block_ratios = {name: [] for name in self.eager}
 
     def add_round(self, times):
         """``times``: {name: what :meth:`_Timer.time` returned} for one round."""
@@ -350,12 +362,13 @@ class Samples:
             self.paired[name].append(t.get(BASELINE, base))
             if EAGER in t:
                 self.eager[name].append(t[EAGER])
+                self.block_ratios[name].extend(t[BLOCK_RATIOS])
 
     def ratios(self, name, against=BASELINE):
         """Per-round ratios of ``name`` to the baseline (paired); ``against=EAGER``: a compiled
-        step to the same optimizer's eager step."""
+        step's blocks to the same optimizer's eager blocks beside them."""
         if against == EAGER:
-            return [a / b for a, b in zip(self.ms[name], self.eager[name])]
+            return list(self.block_ratios[name])
         return [a / b for a, b in zip(self.ms[name], self.paired[name])]
 
 
