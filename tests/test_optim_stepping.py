@@ -212,3 +212,29 @@ def test_a_compiled_subclass_step_calling_super_steps_once_and_runs_its_hooks_on
     assert seen == ["pre", "pre"]
     assert opt.state[opt.param_groups[0]["params"][0]]["step"] == 2
     torch._dynamo.reset()
+
+
+def test_fullgraph_is_refused_with_the_reason_never_ignored():
+    """fullgraph=True asks for no graph break; the step cannot be traced, so torch.compile must
+    say so rather than quietly run it eagerly."""
+    torch._dynamo.reset()
+    opt = Yogi(_params())
+    with pytest.raises(RuntimeError, match=r"fullgraph=True\) cannot compile Yogi.step: .*through ctypes"):
+        torch.compile(opt.step, fullgraph=True)()
+    assert not opt.state  # refused before the step ran (torch itself would fail only after it)
+    torch.compile(opt.step)()  # the same optimizer, without fullgraph: steps
+    opt.step()
+    assert opt.state[opt.param_groups[0]["params"][0]]["step"] == 2
+    net = torch.nn.Linear(2, 1)
+    opt = Yogi(net.parameters())
+    for p in net.parameters():
+        p.grad = torch.ones_like(p)
+
+    def train_step(x):
+        opt.step()
+        return net(x)
+
+    with pytest.raises(torch._dynamo.exc.Unsupported, match="dynamo cannot trace its kernels"):
+        torch.compile(train_step, fullgraph=True)(torch.ones(3, 2))
+    assert not opt.state  # refused before any step ran
+    torch._dynamo.reset()
