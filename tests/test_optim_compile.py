@@ -1,10 +1,10 @@
 """snippets/optim.py under torch.compile: ``torch.compile(opt.step)`` and a compiled training step
 that calls ``opt.step()``, for both classes on every path, equal to eager.
 
-Dynamo skips the update (``torch.compiler.disable`` on the function that runs the hooks and the
-kernels; see ``tests/test_optim_stepping.py`` for the one graph break it costs): the compiled code
-runs the optimizer's kernels as they are, so the numbers are eager's, bit for bit. The compiled
-training step compiles the forward and backward pass around it.
+Dynamo never traces ``step()`` (``snippets/tools/stepping.py``; ``tests/test_optim_stepping.py``
+counts the frames and graph breaks): compiled code runs the optimizer's kernels as they are, so the
+numbers are eager's, bit for bit. The compiled training step compiles the forward and backward pass
+around it.
 """
 import pytest
 import torch
@@ -40,6 +40,30 @@ def test_compiled_step_equals_eager_bit_for_bit(cls, impl):
         step()
     assert all(torch.equal(a, b) for a, b in zip(eager, compiled))
     assert opt_compiled.state[compiled[0]]["step"] == 6
+
+
+@pytest.mark.parametrize("cls", [Adam, Yogi])
+def test_compiled_step_with_a_closure_equals_eager(cls):
+    """``torch.compile(opt.step)(closure)``: the closure (forward and backward) runs, as in eager,
+    and its loss comes back."""
+    models = [_model(), _model()]
+    opts = [cls(m.parameters(), lr=0.01) for m in models]
+    gen = torch.Generator().manual_seed(2)
+    X, y = torch.randn(16, 6, generator=gen), torch.randn(16, 1, generator=gen)
+
+    def closure_for(model, opt):
+        def closure():
+            opt.zero_grad()
+            loss = torch.nn.functional.mse_loss(model(X), y)
+            loss.backward()
+            return loss
+        return closure
+
+    steps = [opts[0].step, torch.compile(opts[1].step)]
+    for _ in range(4):
+        losses = [step(closure_for(m, o)) for step, m, o in zip(steps, models, opts)]
+        assert losses[0].item() == losses[1].item()
+    assert all(torch.equal(a, b) for a, b in zip(models[0].parameters(), models[1].parameters()))
 
 
 def _model():
