@@ -238,3 +238,80 @@ def test_fullgraph_is_refused_with_the_reason_never_ignored():
         torch.compile(train_step, fullgraph=True)(torch.ones(3, 2))
     assert not opt.state  # refused before any step ran
     torch._dynamo.reset()
+
+
+def test_a_fullgraph_compile_in_another_thread_does_not_refuse_this_threads_step():
+    """What says fullgraph=True is this thread's dynamo callback, not process-wide state: while
+    another thread is inside a fullgraph compile (held in its backend), a compiled step here runs."""
+    import threading
+
+    torch._dynamo.reset()
+    inside, release = threading.Event(), threading.Event()
+
+    def holding_backend(gm, example_inputs):
+        inside.set()
+        release.wait(30)
+        return gm.forward
+
+    other = threading.Thread(target=torch.compile(lambda x: x + 1, fullgraph=True, backend=holding_backend),
+                             args=(torch.ones(2),))
+    other.start()
+    try:
+        assert inside.wait(30)
+        opt = Yogi(_params())
+        torch.compile(opt.step)()
+    finally:
+        release.set()
+        other.join(30)
+    assert opt.state[opt.param_groups[0]["params"][0]]["step"] == 1
+    torch._dynamo.reset()
+
+
+@pytest.mark.parametrize("stance", ["eager_on_recompile", "fail_on_recompile"])
+def test_fullgraph_under_a_stance_that_runs_eagerly_steps_as_torch_does(stance):
+    """torch refuses a fullgraph call that compiled nothing only in its default stance; in these
+    the step runs (and in eager_on_recompile it is eager, label included, as for torch's Adam)."""
+    torch._dynamo.reset()
+    labels = {}
+    # torch's Adam is compared in eager_on_recompile only: fail_on_recompile fails its first compile
+    makers = (Yogi, lambda params: torch.optim.Adam(params, fused=True))[:2 if stance == "eager_on_recompile" else 1]
+    for make in makers:
+        opt = make(_params())
+        with torch.compiler.set_stance(stance):
+            step = torch.compile(opt.step, fullgraph=True)
+            with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+                step()
+        assert opt.state[opt.param_groups[0]["params"][0]]["step"] == 1
+        labels[type(opt).__name__] = any(e.name.startswith("Optimizer.step#") for e in prof.events())
+        torch._dynamo.reset()
+    if stance == "eager_on_recompile":
+        assert labels == {"Yogi": True, "Adam": True}
+    else:
+        assert labels == {"Yogi": False}  # inside torch.compile, as in the default stance
+
+
+def test_a_subclass_wrapping_the_inherited_step_runs_the_hooks_and_label_once_as_torch():
+    """``step = some_decorator(Yogi.step)`` with functools.wraps copies ``hooked`` onto the
+    wrapper, so torch does not wrap it; the hooks and label then run in the inherited step, once,
+    as they do for the same subclass of torch's Adam."""
+    import functools
+
+    def counted(f):
+        @functools.wraps(f)
+        def wrapper(*args, **kwargs):
+            return f(*args, **kwargs)
+        return wrapper
+
+    torch.optim.Adam(_params())  # torch's Adam.step is now its own hooked wrapper
+    seen = {}
+    for base in (Yogi, torch.optim.Adam):
+        cls = type(f"Counted{base.__name__}", (base,), {"step": counted(base.step)})
+        opt = cls(_params())
+        log = seen.setdefault(base.__name__, [])
+        opt.register_step_pre_hook(lambda o, args, kwargs, log=log: log.append("pre"))
+        opt.register_step_post_hook(lambda o, args, kwargs, log=log: log.append("post"))
+        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+            opt.step()
+        log.append(sum(e.name == f"Optimizer.step#{cls.__name__}.step" for e in prof.events()))
+        assert opt.state[opt.param_groups[0]["params"][0]]["step"] == 1
+    assert seen == {"Yogi": ["pre", "post", 1], "Adam": ["pre", "post", 1]}

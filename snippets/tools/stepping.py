@@ -16,18 +16,22 @@ then compiles no frame and checks no guards: it costs torch.compile's entry (3.5
 of the label (6.6 µs), and measured 0.79–0.86× the eager step at 6 parameters (five runs). In a
 compiled training step, ``opt.step()`` is one graph break whose reason says why; ``fullgraph=True``
 is refused before the step runs (torch would run it, then fail). A subclass that defines its own
-``step`` gets torch's wrapper around it; when that calls ``super().step()``, only the step runs.
+``step`` gets torch's wrapper around it; when that calls ``super().step()``, only the step runs (a
+subclass whose ``step`` is some other wrapper around this one gets the hooks and label here).
 """
 import functools
 import itertools
 
 import torch
-from torch._C._dynamo.eval_frame import get_eval_frame_callback, set_fullgraph_compiled_frame_count
+from torch._C._dynamo.eval_frame import get_eval_frame_callback
 from torch._dynamo.decorators import skip as dynamo_skip
 from torch.optim import optimizer as torch_optimizer
 
 REASON = ("snippets.optim's step runs eagerly: dynamo cannot trace its kernels "
           "(C through ctypes, Triton, torch's fused Adam)")
+# the code of torch's wrapper around a subclass's own step (one code object for every wrapper)
+TORCH_WRAPPER = torch_optimizer.Optimizer.profile_hook_step(lambda self: None).__code__
+
 
 def entry(step):
     """``step(self, closure=None)`` as an ``Optimizer.step`` that runs torch's step hooks and
@@ -55,18 +59,17 @@ def entry(step):
     @functools.wraps(step)
     def method(*args, **kwargs):
         self = args[0]
-        if type(self).step is not method:  # a subclass's own step (torch wrapped it: hooks and
-            return run(*args, **kwargs)  # label ran there) called super().step(): only the step
-        if get_eval_frame_callback() is not None:  # inside torch.compile: no label
-            # A torch.compile(fullgraph=True) call counts its compiled frames from 0 (-1: none is
-            # running). Read here (set, then set back), not in a helper: dynamo sees nested frames.
-            fullgraph_frames = set_fullgraph_compiled_frame_count(-1)
-            set_fullgraph_compiled_frame_count(fullgraph_frames)
-            if fullgraph_frames >= 0:  # torch would run the step, then fail: refuse before it runs
+        if getattr(type(self).step, "__code__", None) is TORCH_WRAPPER:  # a subclass's own step,
+            return run(*args, **kwargs)  # wrapped by torch (hooks and label ran there): only the step
+        callback = get_eval_frame_callback()  # this thread's; None: eager, False: torch's run-only
+        if callback is not None and callback is not False:  # inside torch.compile: no label
+            # fullgraph=True (its callback says so, in torch's default stance): torch would run the
+            # step and only then fail, so refuse before it runs
+            if getattr(callback, "_one_graph", False) is True:
                 raise RuntimeError(f"torch.compile(fullgraph=True) cannot compile {type(self).__name__}.step: "
                                    f"{REASON}. Compile without fullgraph=True, or call step() outside the "
                                    "compiled function")
-            # the hooks looked up on every call: one registered after compiling runs at once
+            # the hooks are looked up on every call: one registered after compiling runs at once
             if (torch_optimizer._global_optimizer_pre_hooks or self._optimizer_step_pre_hooks
                     or self._optimizer_step_post_hooks or torch_optimizer._global_optimizer_post_hooks):
                 return hooked_step(self, args, kwargs)
