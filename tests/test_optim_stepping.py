@@ -1,6 +1,8 @@
 """snippets/tools/stepping.py: ``step()`` runs torch.optim's step hooks and profiler label as
 torch's own optimizers do, and under ``torch.compile`` costs no compiled frame.
 """
+import functools
+import threading
 import warnings
 
 import pytest
@@ -243,8 +245,6 @@ def test_fullgraph_is_refused_with_the_reason_never_ignored():
 def test_a_fullgraph_compile_in_another_thread_does_not_refuse_this_threads_step():
     """What says fullgraph=True is this thread's dynamo callback, not process-wide state: while
     another thread is inside a fullgraph compile (held in its backend), a compiled step here runs."""
-    import threading
-
     torch._dynamo.reset()
     inside, release = threading.Event(), threading.Event()
 
@@ -294,8 +294,6 @@ def test_a_subclass_wrapping_the_inherited_step_runs_the_hooks_and_label_once_as
     """``step = some_decorator(Yogi.step)`` with functools.wraps copies ``hooked`` onto the
     wrapper, so torch does not wrap it; the hooks and label then run in the inherited step, once,
     as they do for the same subclass of torch's Adam."""
-    import functools
-
     def counted(f):
         @functools.wraps(f)
         def wrapper(*args, **kwargs):
