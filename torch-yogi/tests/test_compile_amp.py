@@ -1,0 +1,89 @@
+"""torch.compile traces a whole training step with Yogi (fullgraph), and GradScaler drives the
+fused step as it drives torch's fused Adam."""
+import pytest
+import torch
+
+from torch_yogi import Yogi
+
+
+def _model_and_data(seed=0):
+    torch.manual_seed(seed)
+    model = torch.nn.Linear(5, 1)
+    X, y = torch.randn(10, 5), torch.randn(10, 1)
+    return model, X, y
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("flags", [dict(), dict(fused=True), dict(foreach=True), dict(foreach=False)], ids=str)
+def test_a_fullgraph_compiled_training_step_equals_eager(flags):
+    torch._dynamo.reset()
+    results = []
+    for compiled in (False, True):
+        model, X, y = _model_and_data()
+        opt = Yogi(model.parameters(), lr=0.05, **flags)
+
+        def train_step():
+            opt.zero_grad()
+            loss = torch.nn.functional.mse_loss(model(X), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        step = torch.compile(train_step, fullgraph=True) if compiled else train_step
+        losses = [step().item() for _ in range(5)]
+        results.append((losses, [p.detach().clone() for p in model.parameters()]))
+    (eager_losses, eager_params), (compiled_losses, compiled_params) = results
+    assert compiled_losses == pytest.approx(eager_losses, rel=1e-5)
+    assert all(torch.allclose(a, b, rtol=1e-5, atol=1e-7) for a, b in zip(eager_params, compiled_params))
+
+
+@pytest.mark.slow
+def test_the_fused_step_is_one_operator_in_the_compiled_graph():
+    torch._dynamo.reset()
+    model, X, y = _model_and_data()
+    opt = Yogi(model.parameters(), fused=True)
+    for p in model.parameters():
+        p.grad = torch.ones_like(p)
+    graphs = []
+
+    def backend(gm, example_inputs):
+        graphs.append(gm)
+        return gm.forward
+
+    torch.compile(opt.step, backend=backend, fullgraph=True)()
+    ops = [str(n.target) for g in graphs for n in g.graph.nodes if n.op == "call_function"]
+    assert "torch_yogi.fused_yogi_cpu_.default" in ops, ops
+
+
+def test_gradscaler_hands_the_fused_step_its_scale_and_inf_check():
+    model, X, y = _model_and_data()
+    ours = Yogi(model.parameters(), fused=True)
+    assert getattr(ours, "_step_supports_amp_scaling") is True
+    scaler = torch.amp.GradScaler("cpu", init_scale=1024.0)
+    before = [p.detach().clone() for p in model.parameters()]
+    loss = torch.nn.functional.mse_loss(model(X), y)
+    scaler.scale(loss).backward()
+    model.weight.grad[0, 0] = float("inf")
+    scaler.step(ours)  # found_inf: nothing changes, the step count included
+    scaler.update()
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    assert ours.state[model.weight]["step"].item() == 0.0
+    assert scaler.get_scale() == 512.0
+
+
+def test_gradscaler_unscales_inside_the_fused_step_like_unscaled_training():
+    runs = []
+    for scaled in (False, True):
+        model, X, y = _model_and_data()
+        opt = Yogi(model.parameters(), fused=True)
+        scaler = torch.amp.GradScaler("cpu", init_scale=256.0, enabled=scaled)
+        for _ in range(3):
+            opt.zero_grad()
+            scaler.scale(torch.nn.functional.mse_loss(model(X), y)).backward()
+            scaler.step(opt)
+            scaler.update()
+        runs.append([p.detach().clone() for p in model.parameters()])
+        if scaled:  # the unscaled gradient is written back, as torch's fused Adam does
+            plain = model.weight.grad.clone()
+    assert all(torch.allclose(a, b, rtol=1e-6, atol=1e-8) for a, b in zip(*runs))
+    assert plain.abs().max() < 100  # not 256 times the gradient
