@@ -7,8 +7,9 @@ A chapter page (``docs/<lang>/<name>.md``) holds prose and, in this order of app
   printed (page_runs.py puts it there);
 * ``![caption](figures/<name>.svg)``: a figure, drawn from the chapter's namespace by the cells
   ``snippets/plots.py`` holds for it (figures.py names them);
-* ``<!-- benchmark -->``, ``<!-- downloads -->``, ``<!-- code-download -->``: the benchmark
-  table, the chapter's download links, the code archive (each replaced by its hook);
+* ``<!-- benchmark -->``, ``<!-- downloads -->``, ``<!-- code-download -->``,
+  ``<!-- package-download -->``: the benchmark table, the chapter's download links, the code
+  archive, the torch-yogi wheel (each replaced by its hook);
 * headings and ``??? type "title"`` boxes, which notebooks keep as markdown cells.
 
 :func:`parse` turns a page into these items; :func:`section` reads a section as the page shows
@@ -34,7 +35,7 @@ NOT_CHAPTERS = ("index.md", "glossary.md")  # pages that are not chapters (no ru
 INCLUDE = re.compile(r'^(\s*)--8<-- "([^"]+)"\s*$')
 FENCE = re.compile(r"^(\s*)```(\S*)")
 OUTPUT = re.compile(r"^(\s*)<!-- output -->\s*$")
-MARKER = re.compile(r"^(\s*)<!-- (benchmark|downloads|code-download) -->\s*$")
+MARKER = re.compile(r"^(\s*)<!-- (benchmark|downloads|code-download|package-download) -->\s*$")
 FIGURE = re.compile(r"!\[[^\]]*\]\(figures/([a-z0-9-]+)\.svg\)")
 HEADING = re.compile(r"^(#{1,6}) (.*?)(?:\s*\{ *#([a-z0-9-]+) *\})?\s*$")
 BOX = re.compile(r'^(\s*)(?:\?\?\?\+?|!!!) [a-z]+(?: "(.*)")?\s*$')

@@ -78,7 +78,7 @@ TEXT = {
             "本页的输出与图表都由本次构建得到：它按页面顺序运行本页的代码块，"
             "就像读者在仓库之外的一个全新 Python 里运行它们一样。设备 {device}，PyTorch {torch}。"
         ),
-        "provenance_benchmark": "本页的表格由本次构建运行 `snippets.tools.benchmark` 测得：设备 {device}，PyTorch {torch}。",
+        "provenance_benchmark": "本页的表格由本次构建运行 `tools.benchmark` 测得：设备 {device}，PyTorch {torch}。",
         "data_airfoil": "数据：NASA airfoil self-noise（UCI 机器学习库，CC BY 4.0）。",
         "data_synthetic": "数据：确定性合成回归数据（真实数据不可用）。",
         "output": "输出",
@@ -112,6 +112,11 @@ TEXT = {
             "（`snippets` 目录、说明文件 README.md 和 requirements.txt）。"
         ),
         "repo": "源代码仓库：<{url}>。",
+        "package_download": (
+            "`torch-yogi` 包（本站构建的 wheel）："
+            '<a href="{wheel}" download><code>{name}</code></a>，'
+            "下载后用 `pip install {name}` 安装（需要 torch {torch_spec}）。"
+        ),
     },
     "en": {
         "synthetic_title": "synthetic data (the real airfoil file was not available)",
@@ -128,7 +133,7 @@ TEXT = {
             "code blocks in page order as a reader would, in a fresh Python outside the repository: "
             "device {device}, PyTorch {torch}. "
         ),
-        "provenance_benchmark": "The table on this page was measured by this build with `snippets.tools.benchmark`: device {device}, PyTorch {torch}.",
+        "provenance_benchmark": "The table on this page was measured by this build with `tools.benchmark`: device {device}, PyTorch {torch}.",
         "data_airfoil": "Data: NASA airfoil self-noise (UCI Machine Learning Repository, CC BY 4.0).",
         "data_synthetic": "Data: a deterministic synthetic regression set (the real data was not available).",
         "output": "Output",
@@ -162,5 +167,10 @@ TEXT = {
             "(the `snippets` folder, a README.md and a requirements.txt)."
         ),
         "repo": "The source repository: <{url}>.",
+        "package_download": (
+            "The `torch-yogi` package, as a wheel built with this site: "
+            '<a href="{wheel}" download><code>{name}</code></a>; '
+            "install it with `pip install {name}` (it needs torch {torch_spec})."
+        ),
     },
 }

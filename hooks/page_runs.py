@@ -10,7 +10,7 @@ Every printed result and figure on the site comes from here, in this build:
   marker printed (styled as output, no copy button);
 * ``![caption](figures/NAME.svg)`` shows a figure drawn from that page's namespace by the cells
   of snippets/plots.py (hooks/figures.py), once per language, as reproducible SVG;
-* ``<!-- benchmark -->`` (the performance page) becomes the ``python -m snippets.tools.benchmark``
+* ``<!-- benchmark -->`` (the practitioner page) becomes the ``python -m tools.benchmark``
   command and the table it prints, measured by this build;
 * a page that shows results ends with a note naming the device, torch version and data, and one
   built on synthetic data starts with a warning.
@@ -205,7 +205,7 @@ class PageRuns:
 
             self._resolved["device"] = resolve_device(self.requested or None).type
             if not self.use_cache:  # a build times the optimizers (serve keeps the last table)
-                import snippets.tools.benchmark  # noqa: F401 - its imports (torch._dynamo: 1 s) before it is due
+                import tools.benchmark  # noqa: F401 - its imports before it is due
         except Exception as error:  # raised in the build's thread by `device`
             self._resolved["error"] = error
 
@@ -264,21 +264,22 @@ class PageRuns:
         if self._benchmark is None:
             _importable_root()
             key = hashlib.sha256(self.device.encode())
-            for module in ("tools/benchmark", "tools/fast", "tools/yogi_c", "optim"):
-                key.update((ROOT / "snippets" / f"{module}.py").read_bytes())
+            sources = [ROOT / "tools" / "benchmark.py", *sorted((ROOT / "torch-yogi" / "src" / "torch_yogi").glob("*.[pc]"))]
+            for source in sources:
+                key.update(source.read_bytes())
             cached = CACHE_DIR / f"benchmark-{key.hexdigest()[:16]}.md"
             if self.use_cache and cached.is_file():
                 self._benchmark = cached.read_text(encoding="utf-8")
             else:
-                from snippets.tools.benchmark import format_table, run_benchmark
+                from tools.benchmark import format_table, run_benchmark
 
                 started = time.perf_counter()
                 try:
                     result = run_benchmark(self.device, **BENCHMARK_ARGS)
                 except Exception as error:
-                    raise PluginError(f"performance.md: the benchmark failed: {type(error).__name__}: {error}") from error
+                    raise PluginError(f"practice.md: the benchmark failed: {type(error).__name__}: {error}") from error
                 self._benchmark = format_table(result)
-                log.info(f"timed the optimizers for the performance page in {time.perf_counter() - started:.1f} s")
+                log.info(f"timed the optimizers for the practitioner page in {time.perf_counter() - started:.1f} s")
                 if self.use_cache:
                     _write_atomic(cached, self._benchmark)
         return self._benchmark
@@ -286,7 +287,7 @@ class PageRuns:
 
 def benchmark_command(device: str) -> str:
     sizes = " ".join(f"{n:.0e}".replace("e+0", "e") if n >= 1000 else str(n) for n in BENCHMARK_ARGS["sizes"])
-    return (f"python -m snippets.tools.benchmark --device {device} \\\n"  # two lines fit the page
+    return (f"python -m tools.benchmark --device {device} \\\n"  # two lines fit the page
             f"    --sizes {sizes} --repeats {BENCHMARK_ARGS['repeats']} --warmup {BENCHMARK_ARGS['warmup']} --no-extras")
 
 

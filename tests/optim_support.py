@@ -1,20 +1,16 @@
-"""Helpers shared by the tests of snippets/optim.py: float64 references written from the
-equations, random problems, and a way to force each path."""
+"""Helpers shared by the tests of the page code (snippets/optim.py, snippets/scratch.py): a float64
+reference written from the equations, random problems, the formula and line-length checks of the
+page sections, and a guarded multiprocessing spawn."""
 import re
 
 import numpy as np
 import pytest
 import torch
 
-from snippets.tools import fast, yogi_c
 
 DTYPES = [torch.float32, torch.float64]
 TOLERANCE = {torch.float64: 1e-10, torch.float32: 1e-5}
-YOGI_PATHS = ["reference", "foreach", "torch-fused", "c-kernel", "auto"]
-ADAM_PATHS = ["reference", "foreach", "torch-fused", "auto"]
-# shapes: the regression's weight and bias, a matrix, a 3-d tensor, and one larger than a CPU
-# chunk of the torch-fused Yogi path, so that path splits it into views
-SHAPES = [(5, 1), (1,), (33, 17), (4, 3, 2), (fast.CPU_CHUNK + 1000,)]
+SHAPES = [(5, 1), (1,), (33, 17), (4, 3, 2)]  # the regression's weight and bias, a matrix, a 3-d tensor
 
 
 def rel_err(actual, expected):
@@ -29,37 +25,6 @@ def rel_err(actual, expected):
     if expected.numel() == 0:
         return 0.0
     return ((actual - expected).abs().max() / expected.abs().max()).item()
-
-
-def c_kernel_missing(device):
-    """Why the c-kernel path cannot run on ``device`` here, or None."""
-    if torch.device(device).type != "cpu":
-        return "the c-kernel path runs on CPU only"
-    if yogi_c.load() is None:
-        return f"the Yogi C kernel cannot be built here: {yogi_c.unavailable_reason()}"
-    return None
-
-
-def skip_unless_available(impl, device):
-    if impl == "c-kernel" and c_kernel_missing(device):
-        pytest.skip(c_kernel_missing(device))
-
-
-def make(cls, params, impl="auto", **kwargs):
-    optimizer = cls(params, **kwargs)
-    optimizer._impl = impl
-    return optimizer
-
-
-def kernels_used(optimizer):
-    """{kernel name: number of tensors} of the optimizer's cached plans (the reference loop: "reference")."""
-    used = {}
-    for plan in optimizer.__dict__.get("_plans", {}).values():
-        for bucket in plan.buckets:
-            used[bucket.kernel.name] = used.get(bucket.kernel.name, 0) + len(bucket.slots)
-        if plan.rest:
-            used["reference"] = used.get("reference", 0) + len(plan.rest)
-    return used
 
 
 def numpy_yogi(p, grads, lr=1e-2, betas=(0.9, 0.999), eps=1e-3, initial_accumulator=1e-6, weight_decay=0.0,
@@ -117,7 +82,7 @@ def one_thread():
     """These tests check numbers, not speed: one thread each (import this fixture into a module).
 
     On a busy 2-core machine, idle OpenMP threads spinning at every op made the tensor-heavy
-    tests 5× slower. The threaded C kernel has its own test (test_optim_flags.py).
+    tests 5× slower.
     """
     threads = torch.get_num_threads()
     torch.set_num_threads(1)

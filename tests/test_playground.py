@@ -1,6 +1,6 @@
 """The playground's JavaScript (docs/assets/javascripts/playground/) computes the numbers of the
 tested Python code: its update rules run in Node and are compared, in float64, with
-snippets/counterexample.py, snippets/moments.py and snippets.optim.Adam/Yogi (reference path).
+snippets/counterexample.py, snippets/moments.py and snippets.optim.Adam/Yogi.
 Also here: the hook that publishes the spike stream and loads the widget, and the claims of the
 pages' "Try it" paragraphs.
 
@@ -247,7 +247,7 @@ def rosenbrock_gradient(x1, x2):
 
 
 def rosenbrock_torch(method, steps, lr, beta1, beta2, eps, s0, x0=(-1.5, 2.0), states=None):
-    """The run with snippets.optim on a float64 2-D parameter, reference path. Returns x_t, f(x_t),
+    """The run with snippets.optim on a float64 2-D parameter. Returns x_t, f(x_t),
     and per coordinate ŝ_t = s_t/(1 − β2ᵗ) (AMSGrad: the maximum of the raw s, then corrected).
     With ``states`` (a list), appends (state before, gradient, t, state after) for every step."""
     p = torch.tensor(x0, dtype=torch.float64)
@@ -255,7 +255,6 @@ def rosenbrock_torch(method, steps, lr, beta1, beta2, eps, s0, x0=(-1.5, 2.0), s
         opt = optim.Yogi([p], lr=lr, betas=(beta1, beta2), eps=eps, initial_accumulator=s0)
     else:
         opt = optim.Adam([p], lr=lr, betas=(beta1, beta2), eps=eps, amsgrad=method == "amsgrad")
-    opt._impl = "reference"
     out = {"x1": [], "x2": [], "loss": [], "s1": [], "s2": []}
 
     def snapshot():

@@ -262,7 +262,8 @@ def test_the_archive_unpacks_and_runs_outside_the_repository(built_site, tmp_pat
         readme = z.read("adam-yogi/README.md").decode()
         requirements = z.read("adam-yogi/requirements.txt").decode()
         z.extractall(tmp_path)
-    assert "adam-yogi/snippets/train.py" in names and "adam-yogi/snippets/tools/benchmark.py" in names
+    assert "adam-yogi/snippets/train.py" in names and "adam-yogi/snippets/optim.py" in names
+    assert not any("/tools/" in n or "torch-yogi" in n for n in names)  # the package and the benchmarks stay out
     assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
     versions = chapters.tested_versions()
     assert f"torch=={versions['torch']}" in requirements and f"matplotlib=={versions['matplotlib']}" in requirements

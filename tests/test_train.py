@@ -1,4 +1,4 @@
-"""snippets/train.py (the harness and its CLI) and snippets/tools/train_benchmark.py; plus one check over
+"""snippets/train.py (the harness and its CLI) and tools/train_benchmark.py; plus one check over
 all of this suite's snippet files: every page section names only what it defines or imports."""
 import hashlib
 import re
@@ -322,7 +322,7 @@ def test_python_dash_m_on_the_real_file():
 
 
 def test_book_style_loop_trains_and_the_benchmark_prints_its_rows(airfoil, capsys, monkeypatch):
-    from snippets.tools import train_benchmark
+    from tools import train_benchmark
 
     _, sec = train_benchmark.book_train(train_benchmark.book_adam, train_benchmark._zero_states(5), {"lr": 0.01, "t": 1},
                                         airfoil.features, airfoil.labels, num_epochs=1,
@@ -339,7 +339,7 @@ def test_book_style_loop_trains_and_the_benchmark_prints_its_rows(airfoil, capsy
 
 
 def test_book_adam_is_the_same_update_as_scratch_adam(airfoil):
-    from snippets.tools.train_benchmark import _zero_states, book_adam
+    from tools.train_benchmark import _zero_states, book_adam
 
     book = train_scratch(book_adam, _zero_states(5), {"lr": 0.01, "t": 1}, airfoil)
     ours = train_scratch(scratch.adam, scratch.init_adam_states(5), {"lr": 0.01, "t": 1}, airfoil)
