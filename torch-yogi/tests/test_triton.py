@@ -9,7 +9,7 @@ import textwrap
 import pytest
 import torch
 
-from conftest import CUDA
+from yogi_support import CUDA
 
 CHECK = textwrap.dedent("""
     import sys, torch

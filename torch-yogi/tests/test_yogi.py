@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import torch_yogi
-from conftest import initial_params, random_grads, reference, rel_err, train
+from yogi_support import initial_params, random_grads, reference, rel_err, train
 from torch_yogi import Yogi, cpu_kernel
 
 PATHS = {"for-loop": dict(foreach=False), "foreach": dict(foreach=True), "fused": dict(fused=True),
