@@ -26,6 +26,8 @@ from importlib import resources
 
 import torch
 
+from ._torch_private import VERSION_ATTRIBUTE
+
 FLAGS = ["-O3", "-march=native", "-fno-math-errno", "-ffp-contract=off", "-fopenmp", "-shared", "-fPIC"]
 MAXIMIZE, DECOUPLED, AMSGRAD, STEP_F64, SCALED = 1, 2, 4, 8, 16  # as in yogi_cpu.c
 DTYPES = (torch.float32, torch.float64)
@@ -33,7 +35,7 @@ PARALLEL_MIN = 1 << 15  # fewer elements than this run on one thread
 _CPU = torch.device("cpu")
 _PLAIN = {torch.Tensor, torch.nn.Parameter}
 _IS_CPU, _DTYPE = operator.attrgetter("is_cpu"), operator.attrgetter("dtype")
-_VERSION = operator.attrgetter("_version")  # torch's in-place version counter (listed in _torch_private)
+_VERSION = operator.attrgetter(VERSION_ATTRIBUTE)  # torch's in-place version counter
 _lock = threading.Lock()
 _loaded = []  # [library] once built, [RuntimeError] if it cannot be
 _checked_state = [None]  # what identified the state tensors of the last call, once checked
