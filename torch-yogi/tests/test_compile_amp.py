@@ -15,26 +15,28 @@ def _model_and_data(seed=0):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("flags", [dict(), dict(fused=True), dict(foreach=True), dict(foreach=False)], ids=str)
-def test_a_fullgraph_compiled_training_step_equals_eager(flags):
+def test_a_compiled_training_step_with_a_fullgraph_step_equals_eager(flags):
+    """The model compiled, backward, and Yogi's whole step compiled as one graph (fullgraph=True;
+    torch's own optimizers break their step's graph on purpose and cannot)."""
     torch._dynamo.reset()
     results = []
     for compiled in (False, True):
         model, X, y = _model_and_data()
         opt = Yogi(model.parameters(), lr=0.05, **flags)
-
-        def train_step():
+        forward = torch.compile(model) if compiled else model
+        step = torch.compile(opt.step, fullgraph=True) if compiled else opt.step
+        losses = []
+        for _ in range(5):
             opt.zero_grad()
-            loss = torch.nn.functional.mse_loss(model(X), y)
+            loss = torch.nn.functional.mse_loss(forward(X), y)
             loss.backward()
-            opt.step()
-            return loss
-
-        step = torch.compile(train_step, fullgraph=True) if compiled else train_step
-        losses = [step().item() for _ in range(5)]
+            step()
+            losses.append(loss.item())
         results.append((losses, [p.detach().clone() for p in model.parameters()]))
     (eager_losses, eager_params), (compiled_losses, compiled_params) = results
     assert compiled_losses == pytest.approx(eager_losses, rel=1e-5)
-    assert all(torch.allclose(a, b, rtol=1e-5, atol=1e-7) for a, b in zip(eager_params, compiled_params))
+    # compiled, the loops compute 1 − βᵗ from the float32 step tensor (eagerly from a Python float)
+    assert all(torch.allclose(a, b, rtol=1e-4, atol=1e-6) for a, b in zip(eager_params, compiled_params))
 
 
 @pytest.mark.slow
@@ -52,7 +54,7 @@ def test_the_fused_step_is_one_operator_in_the_compiled_graph():
 
     torch.compile(opt.step, backend=backend, fullgraph=True)()
     ops = [str(n.target) for g in graphs for n in g.graph.nodes if n.op == "call_function"]
-    assert "torch_yogi.fused_yogi_cpu_.default" in ops, ops
+    assert ops.count("torch_yogi.fused_yogi_cpu_") == 1, ops  # the kernel, once, for the whole list
 
 
 def test_gradscaler_hands_the_fused_step_its_scale_and_inf_check():
