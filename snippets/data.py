@@ -17,11 +17,13 @@ copies them has the same code as this module, with the standard library and torc
 4. the user's cache folder (``~/.cache/adam-yogi`` on Linux, see :func:`cache_dir`), or a
    download of ``URL`` into it with ``urllib``.
 
-Every file is checked against ``SHA1`` before it is read. A download is held in memory, checked,
-written to a temporary file beside its target and moved into place with ``os.replace``, so the
-cache holds the whole checked file or nothing; a cached copy that no longer matches is
-downloaded again. When the file can't be had (offline, a refused connection, a wrong hash), the
-loader prints one line to stderr saying why and returns a deterministic synthetic regression set
+Every file is checked against ``SHA1`` before it is read. A download (over https) must end
+within ``DEADLINE`` seconds in all, each wait for the server within ``TIMEOUT``, and bring at
+most ``MAX_BYTES``; it is held in memory, checked, written to a temporary file beside its target
+and moved into place with ``os.replace``, so the cache holds the whole checked file or nothing; a
+cached copy that no longer matches is downloaded again. When the file can't be had (offline, a
+refused connection, a server too slow or a body too large, a wrong hash, a file that cannot be
+read), the loader prints one line to stderr saying why and returns a deterministic synthetic regression set
 of the same shape (``source == "synthetic"``) — unless ``allow_synthetic=False``, which raises
 :class:`AirfoilUnavailable` with that line instead. Bad arguments are a ``ValueError``.
 """
@@ -31,7 +33,7 @@ ENV_DATA_DIR = "ADAM_YOGI_DATA_DIR"  # the name the loader section reads (writte
 NUM_EXAMPLES = 1500  # the book keeps the first 1500 of the 1503 rows
 
 # --8<-- [start:source]
-URL = "http://d2l-data.s3-accelerate.amazonaws.com/airfoil_self_noise.dat"
+URL = "https://d2l-data.s3-accelerate.amazonaws.com/airfoil_self_noise.dat"
 SHA1 = "76e5be1548fd8222e5074cf0faae75edff8cf93f"
 FILENAME = "airfoil_self_noise.dat"
 # --8<-- [end:source]
@@ -70,11 +72,17 @@ import hashlib
 import os
 import sys
 import tempfile
+import time
 import urllib.request
 from pathlib import Path
 from typing import NamedTuple
 
 import torch
+
+DEADLINE = 30  # seconds for a whole download
+TIMEOUT = 10  # seconds of waiting for the server at a time
+MAX_BYTES = 1_000_000  # the file has 59,984
+
 
 
 class Airfoil(NamedTuple):
@@ -101,17 +109,39 @@ def cache_dir():
 
 def checked(path):
     """path, if the file's SHA-1 is the published one."""
-    digest = hashlib.sha1(path.read_bytes()).hexdigest()
+    try:
+        content = path.read_bytes()
+    except OSError as error:  # missing, unreadable, a folder
+        raise AirfoilUnavailable(f"cannot read {path} ({error.strerror})")
+    digest = hashlib.sha1(content).hexdigest()
     if digest != SHA1:
         raise AirfoilUnavailable(f"{path} has SHA-1 {digest}, expected {SHA1}")
     return path
 
 
+def fetch(url):
+    """The body of url: at most MAX_BYTES, within DEADLINE seconds."""
+    end, body = time.monotonic() + DEADLINE, b""
+    with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
+        length = int(response.headers.get("Content-Length") or 0)
+        while len(body) <= MAX_BYTES and length <= MAX_BYTES:
+            if time.monotonic() > end:
+                raise AirfoilUnavailable(f"{url} took over {DEADLINE} s; "
+                                         "nothing was saved")
+            chunk = response.read1(65536)  # what has arrived so far
+            if not chunk:
+                return body
+            body += chunk
+    raise AirfoilUnavailable(f"{url} sends over {MAX_BYTES} bytes; "
+                             "nothing was saved")
+
+
 def download(url, folder):
     """Fetch url into folder/FILENAME: checked first, then moved into place."""
     try:
-        with urllib.request.urlopen(url, timeout=30) as response:
-            content = response.read()
+        content = fetch(url)
+    except AirfoilUnavailable:
+        raise
     except Exception as error:  # offline, refused, an HTTP error, a timeout
         reason = " ".join(f"{type(error).__name__}: {error}".split())
         raise AirfoilUnavailable(f"could not download {url} ({reason})")
@@ -148,10 +178,9 @@ def find_airfoil(data_dir=None, url=URL):
         return checked(path)
     if Path(FILENAME).is_file():
         return checked(Path(FILENAME).resolve())
-    cached = cache_dir() / FILENAME
     try:
-        return checked(cached)
-    except (OSError, AirfoilUnavailable):  # not there yet, or damaged
+        return checked(cache_dir() / FILENAME)
+    except AirfoilUnavailable:  # not there yet, or damaged
         return download(url, cache_dir())
 
 

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -85,9 +86,11 @@ def good_file(tmp_path, monkeypatch):
 
 
 class Server:
-    """A local HTTP server: ``content`` at any path, or ``status`` as an error; counts requests."""
+    """A local HTTP server: ``content`` at any path, or ``status`` as an error; counts requests.
+    ``send(wfile)``, when given, writes the body instead (after ``length`` as Content-Length,
+    or none: the body then ends when the connection closes)."""
 
-    def __init__(self, content=b"", status=200):
+    def __init__(self, content=b"", status=200, send=None, length=None):
         self.content, self.status, self.requests = content, status, 0
         server = self
 
@@ -95,9 +98,17 @@ class Server:
             def do_GET(self):
                 server.requests += 1
                 self.send_response(server.status)
-                self.send_header("Content-Length", str(len(server.content)))
+                if send is None or length is not None:
+                    self.send_header("Content-Length", str(len(server.content) if send is None else length))
                 self.end_headers()
-                self.wfile.write(server.content)
+                if send is None:
+                    self.wfile.write(server.content)
+                    return
+                try:
+                    send(self.wfile)
+                except OSError:  # the client gave up: what these servers are for
+                    pass
+                self.close_connection = True
 
             def log_message(self, *args):
                 pass
@@ -115,8 +126,8 @@ class Server:
 def server():
     servers = []
 
-    def start(content=b"", status=200):
-        servers.append(Server(content, status))
+    def start(content=b"", status=200, send=None, length=None):
+        servers.append(Server(content, status, send, length))
         return servers[-1]
 
     yield start
@@ -263,6 +274,88 @@ def test_a_cache_that_cannot_be_written_gives_one_line_and_no_temporary_file(tmp
     line = _one_line_and_synthetic(capsys, url=server(content).url)
     assert "could not save" in line
     assert [p.name for p in folder.iterdir()] == [FILENAME]  # the temporary file was removed
+
+
+def test_the_published_address_is_https():
+    assert data.URL.startswith("https://")
+
+
+def test_a_download_ends_within_a_minute_whatever_the_server_does():
+    """The deadline is checked between the pieces of the body, each awaited at most TIMEOUT."""
+    assert data.DEADLINE + data.TIMEOUT <= 60
+
+
+def _trickle(wfile, pause=0.2):
+    for byte in airfoil_bytes(_rows()):
+        wfile.write(bytes([byte]))
+        wfile.flush()
+        time.sleep(pause)
+
+
+def test_a_trickling_server_is_given_up_at_the_deadline(tmp_path, capsys, monkeypatch, server):
+    """One byte at a time, each well within the wait for the server: the total deadline ends it."""
+    monkeypatch.setattr(data, "DEADLINE", 1.0)
+    s = server(send=_trickle, length=59984)
+    started = time.monotonic()
+    line = _one_line_and_synthetic(capsys, url=s.url)
+    assert time.monotonic() - started < 3, "the deadline was not kept"
+    assert f"{s.url} took over 1.0 s; nothing was saved" in line
+    assert not cache_folder(tmp_path).exists() or list(cache_folder(tmp_path).iterdir()) == []
+
+
+def test_a_server_that_stops_sending_is_given_up_after_the_wait(capsys, monkeypatch, server):
+    monkeypatch.setattr(data, "TIMEOUT", 0.5)
+    s = server(send=lambda wfile: time.sleep(3), length=59984)
+    started = time.monotonic()
+    line = _one_line_and_synthetic(capsys, url=s.url)
+    assert time.monotonic() - started < 2.5 and "timed out" in line
+
+
+def _endless(wfile):
+    while True:
+        wfile.write(b"0" * 65536)
+
+
+@pytest.mark.parametrize("length", [2 * 2**30, None], ids=["announced", "unannounced"])
+def test_a_body_over_the_size_cap_is_refused_without_reading_it(tmp_path, capsys, server, length):
+    """A 2 GiB Content-Length is refused before the body is read; an endless body without one
+    once it passes the cap (MAX_BYTES)."""
+    s = server(send=_endless, length=length)
+    started = time.monotonic()
+    line = _one_line_and_synthetic(capsys, url=s.url)
+    assert time.monotonic() - started < 5
+    assert f"{s.url} sends over {data.MAX_BYTES} bytes; nothing was saved" in line
+    assert not cache_folder(tmp_path).exists() or list(cache_folder(tmp_path).iterdir()) == []
+
+
+def test_the_cap_leaves_room_for_the_real_file():
+    assert 10 * 59984 <= data.MAX_BYTES <= 2**21  # room for the real file (59,984 bytes), no more
+
+
+@pytest.mark.parametrize("where", ["data_dir", "cache"])
+def test_a_file_that_cannot_be_read_gives_one_line(good_file, tmp_path, capsys, monkeypatch, where):
+    """A permission error (simulated: these tests may run as root, who reads anything) is the
+    loader's one line and the fallback, never a traceback; in the cache, a download replaces it."""
+    real_read = Path.read_bytes
+    unreadable = good_file if where == "data_dir" else cache_folder(tmp_path) / FILENAME
+
+    def read_bytes(path):
+        if path == unreadable:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_read(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    if where == "data_dir":
+        line = _one_line_and_synthetic(capsys, data_dir=good_file.parent)
+        assert line == (f"airfoil data unavailable: cannot read {good_file} (Permission denied); "
+                        "using synthetic data of the same shape")
+        with pytest.raises(AirfoilUnavailable, match="Permission denied"):
+            load_airfoil(good_file.parent, allow_synthetic=False)
+    else:
+        unreadable.parent.mkdir(parents=True)
+        unreadable.write_bytes(good_file.read_bytes())
+        line = _one_line_and_synthetic(capsys, url=refused_url())
+        assert "could not download" in line
 
 
 def test_without_allow_synthetic_nothing_is_made_up(capsys):
