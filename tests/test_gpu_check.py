@@ -1,20 +1,22 @@
-"""snippets/tools/gpu_check.py and shapes.py: what runs without a GPU.
+"""tools/gpu_check.py and tools/shapes.py: what runs without a GPU.
 
-The GPU script's timings, launch counts and first-step latency need CUDA; here its argument
-parsing, workloads, table, floors and one whole run on CPU tensors (the Triton step under the
-interpreter, tiny sizes) are checked, so a session lent a GPU does not spend its minutes on a
-typo.
+The GPU script's timings need CUDA; here its arguments, floors and report are checked, and (slow)
+one whole run on CPU tensors in a fresh process, the Triton kernel under the interpreter, so a
+session lent a GPU does not spend its minutes on a typo.
 """
 import json
 import math
+import os
+import subprocess
+import sys
+import textwrap
 
 import pytest
 import torch
 
-from snippets.tools import gpu_check, shapes, yogi_triton
+from tools import benchmark, gpu_check, shapes
 
-_TRITON = yogi_triton._triton()
-needs_triton = pytest.mark.skipif(isinstance(_TRITON, BaseException), reason=f"triton is not importable: {_TRITON}")
+ROOT = gpu_check.ROOT
 
 
 def test_gpt2_small_has_the_published_size():
@@ -22,74 +24,128 @@ def test_gpt2_small_has_the_published_size():
     gpt2 = shapes.gpt2_small()
     assert len(gpt2) == 148
     assert sum(math.prod(s) for s in gpt2) == 124_439_808
-    assert gpt2[0] == (50257, 768) and gpt2[-1] == (768,)
-    assert gpu_check.workload_shapes(gpu_check.GPT2) == gpt2
-
-
-def test_workloads_split_into_tensors():
-    assert gpu_check.workload_shapes(1_000_003) == [(10001,)] * 3 + [(10000,)] * 97
-    assert gpu_check.workload_params(100_000_000) == 100_000_000
-    assert gpu_check.workload_shapes(50) == [(50,)]
+    assert gpt2[:2] == [(50257, 768), (1024, 768)] and gpt2[-1] == (768,) and gpt2.count((768, 3072)) == 12
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--sizes", "1.5"], "not a whole number of parameters"),
-    (["--sizes", "abc"], "not a number of parameters or 'gpt2'"),
-    (["--repeats", "2"], "expected an integer ≥ 3"),
-    (["--out", "/nonexistent/folder"], "not a folder"),
+    (["--sizes", "1.5"], "argument --sizes: not a whole number of parameters: '1.5'"),
+    (["--sizes", "abc"], "argument --sizes: not a number: 'abc'"),
+    (["--sizes", "50"], "Invalid size: 50 (use 6, or at least 100 parameters)"),
+    (["--repeats", "2"], "argument --repeats: expected an integer ≥ 5, got 2"),
+    (["--out", "/nonexistent/folder"], "argument --out: not a folder: /nonexistent/folder"),
 ])
-def test_bad_arguments_are_refused(argv, message, capsys):
+def test_bad_arguments_are_refused(argv, message, capsys, monkeypatch):
+    monkeypatch.setenv("TRITON_INTERPRET", "1")
     with pytest.raises(SystemExit):
         gpu_check.parse_args(["--device", "cpu", *argv])
-    assert message in capsys.readouterr().err
+    assert f"error: {message}" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the refusal on a machine without CUDA")
 def test_cuda_is_required_for_the_default_device(capsys):
     with pytest.raises(SystemExit):
         gpu_check.parse_args([])
-    assert "CUDA is not available" in capsys.readouterr().err
+    assert "--device cuda: CUDA is not available" in capsys.readouterr().err
+
+
+def test_on_cpu_the_interpreter_must_be_chosen_before_triton_is_imported(capsys, monkeypatch):
+    import triton  # noqa: F401 - imported, as in this test process, before TRITON_INTERPRET is set
+
+    monkeypatch.delenv("TRITON_INTERPRET", raising=False)
+    with pytest.raises(SystemExit):
+        gpu_check.parse_args(["--device", "cpu"])
+    assert "triton was imported before TRITON_INTERPRET=1 was set" in capsys.readouterr().err
+    assert "TRITON_INTERPRET" not in os.environ
 
 
 def test_defaults_are_the_issues_workloads(monkeypatch):
     monkeypatch.setenv("TRITON_INTERPRET", "1")
-    if isinstance(_TRITON, BaseException):
-        pytest.skip(f"triton is not importable: {_TRITON}")
     args = gpu_check.parse_args(["--device", "cpu"])
-    assert args.sizes == [1_000_000, 10_000_000, 100_000_000, gpu_check.GPT2]
-    assert gpu_check.parse_args(["--device", "cpu", "--sizes", "1e6", "gpt2"]).sizes == [1_000_000, gpu_check.GPT2]
+    assert args.sizes == [1_000_000, 10_000_000, 100_000_000, "gpt2"]
+    assert not (args.no_tests or args.no_train_step or args.no_first_step)
+    assert gpu_check.parse_args(["--device", "cpu", "--sizes", "1e6", "gpt2"]).sizes == [1_000_000, "gpt2"]
 
 
-def _row(workload, contender, ms, base_ms, copy_ms):
-    samples = {gpu_check.BASELINE: [base_ms / 1e3], gpu_check.COPY: [copy_ms / 1e3], contender: [ms / 1e3]}
-    return [r for r in gpu_check.summarize(workload, samples) if r["contender"] == contender]
+def _row(name, case, ratios):
+    return {"optimizer": name, "case": case, "ratios": ratios}
 
 
-def test_floors_and_table():
-    rows = _row(100_000_000, gpu_check.TRITON, 1.05, 1.0, 0.95) + _row(gpu_check.GPT2, gpu_check.TRITON, 1.3, 1.0, 1.0)
-    checks = {c["check"]: c for c in gpu_check.check_floors(rows)}
-    at_1e8 = checks[f"{gpu_check.TRITON} ≤ 1.1× {gpu_check.BASELINE} at 1e8 params"]
-    assert at_1e8["met"] and at_1e8["value"] == pytest.approx(1.05)
-    gpt2 = checks[f"{gpu_check.TRITON} ≤ 1.2× {gpu_check.BASELINE} at {gpu_check.GPT2}"]
-    assert not gpt2["met"] and gpt2["value"] == pytest.approx(1.3)
-    share = checks[f"{gpu_check.TRITON} ≥ 85% of the copy's bandwidth at 1e8 params"]
-    assert share["met"] and share["value"] == pytest.approx(0.95 / 1.05)
-    table = gpu_check.format_table(rows)
-    assert "| 1e8 params | 100 | Triton Yogi | 1.05 (1.05–1.05) | 1.05 | 2667 | 0.90 |" in table
-    assert f"| {gpu_check.GPT2} | 148 | Triton Yogi | 1.3 (1.3–1.3) | 1.30 |" in table
+def test_floors_are_judged_on_the_per_round_ratios():
+    rows = [_row(gpu_check.YOGI_FUSED, 100_000_000, [1.05, 1.02, 1.04, 1.06, 1.03]),
+            _row(gpu_check.YOGI_FUSED, "gpt2", [1.3, 1.25, 1.35, 1.28, 1.3]),
+            _row(gpu_check.TRITON_OP, 100_000_000, [2.0] * 5)]  # no floor of its own
+    train = {"rows": [_row(benchmark.TRAIN_YOGI, None, [0.5, 0.6, 0.55, 0.5, 0.52])]}
+    checks = {c["check"]: c for c in gpu_check.check_floors(rows, train)}
+    assert {name: c["met"] for name, c in checks.items()} == {
+        f"{gpu_check.YOGI_FUSED} ≤ 1.1× {benchmark.BASELINE} at 100,000,000": True,
+        f"{gpu_check.YOGI_FUSED} ≤ 1.2× {benchmark.BASELINE} at GPT-2 small": False,
+        f"{benchmark.TRAIN_YOGI} ≤ 1.05× {benchmark.TRAIN_BASELINE}, training step": True,
+    }
+    assert checks[f"{gpu_check.YOGI_FUSED} ≤ 1.2× {benchmark.BASELINE} at GPT-2 small"]["value"] == 1.3
 
 
-@needs_triton
-def test_a_whole_run_on_cpu(tmp_path, monkeypatch, capsys):
-    """The script end to end on CPU tensors (Triton under the interpreter), one tiny workload."""
-    monkeypatch.setenv("TRITON_INTERPRET", "1")
-    result = gpu_check.main(["--device", "cpu", "--sizes", "50", "--repeats", "3", "--warmup", "1", "--no-tests",
-                             "--no-first-step", "--no-sweep", "--out", str(tmp_path)])
-    names = {r["contender"] for r in result["rows"]}
-    assert names == {gpu_check.TRITON, f"{gpu_check.TRITON} (step tensors, capturable)", "snippets Yogi (today's path)",
-                     gpu_check.BASELINE, "torch Adam (foreach)", gpu_check.COPY}
-    assert all(r["ms"] > 0 and r["ms_min"] <= r["ms"] <= r["ms_max"] for r in result["rows"])
-    saved = json.loads((tmp_path / "gpu_check.json").read_text())
-    assert saved["rows"] == result["rows"]
-    assert (tmp_path / "gpu_check.md").read_text().startswith("# Triton Yogi step on ")
-    assert "| 5e1 params | 1 | Triton Yogi |" in capsys.readouterr().out
+def test_the_report_names_the_run_and_lists_tests_rows_floors_and_first_step():
+    row = {"case": 100_000_000, "label": "100,000,000", "params": 100_000_000, "optimizer": gpu_check.YOGI_FUSED,
+           "ms": 1.05, "ratio": 1.05, "ratio_quartiles": [1.03, 1.06], "noisy": False, "gb_per_s": 2667,
+           "threads": 16, "ratios": [1.05] * 5}
+    result = {"date": "2026-01-01 00:00 UTC", "repeats": 7, "warmup": 3, "rows": [row],
+              "environment": {"device_name": "NVIDIA H100", "torch": "2.13.0", "triton": "3.7.1", "torch_yogi": "0.1.0",
+                              "python": "3.11.7"},
+              "tests": {"returncode": 0, "summary": "60 passed in 80.00s", "seconds": 81.0},
+              "first_step": {"cold": {"construct_s": 0.5, "first_step_s": 1.25, "second_step_s": 0.0004},
+                             "warm": {"construct_s": 0.5, "first_step_s": 0.05, "second_step_s": 0.0004}}}
+    result["floors"] = gpu_check.check_floors(result["rows"])
+    report = gpu_check.format_report(result).splitlines()
+    assert report[0] == "# torch_yogi on NVIDIA H100 (2026-01-01 00:00 UTC)"
+    assert report[4] == "Tests (pytest torch-yogi/tests -k cuda, 81 s, exit 0): 60 passed in 80.00s"
+    assert f"| 100,000,000 | {gpu_check.YOGI_FUSED} | 1.05 | 1.05 (1.03–1.06) | 2.67e+03 | 16 |" in report
+    assert f"- met: {gpu_check.YOGI_FUSED} ≤ 1.1× {benchmark.BASELINE} at 100,000,000: 1.05 (1.05–1.05)" in report
+    assert report[-1] == ("First fused step (Triton compiles), fresh processes: cold: Yogi(params) 0.50 s, first step "
+                          "1.25 s, second 0.40 ms; warm: Yogi(params) 0.50 s, first step 0.05 s, second 0.40 ms")
+
+
+@pytest.mark.slow
+def test_the_triton_op_alone_does_yogis_step():
+    """The row "Triton op alone" times the work of Yogi's step: under the interpreter, its step
+    equals Yogi's for-loop with the default hyperparameters."""
+    code = textwrap.dedent("""
+        import torch, torch_yogi
+        from tools import gpu_check
+        torch.manual_seed(0)
+        a = [torch.nn.Parameter(torch.randn(s)) for s in [(5, 1), (1,), (300,)]]
+        b = [torch.nn.Parameter(p.detach().clone()) for p in a]
+        for p, q in zip(a, b):
+            p.grad = torch.randn_like(p)
+            q.grad = p.grad.clone()
+        alone, loop = gpu_check.TritonStep(a), torch_yogi.Yogi(b, foreach=False)
+        for _ in range(3):
+            alone.step()
+            loop.step()
+        print(max((p - q).abs().max().item() for p, q in zip(a, b)), [t.item() for t in alone.lists[5]])
+    """)
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "TRITON_INTERPRET": "1"},
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    worst, steps = done.stdout.split(" ", 1)
+    assert float(worst) < 1e-6 and steps.strip() == "[3.0, 3.0, 3.0]"
+
+
+@pytest.mark.slow
+def test_a_whole_run_on_cpu(tmp_path):
+    """The script end to end on CPU tensors in a fresh process (Triton under the interpreter):
+    tests, one tiny case, the compiled training step, the first-step latency, the files."""
+    done = subprocess.run([sys.executable, "-m", "tools.gpu_check", "--device", "cpu", "--sizes", "6", "--repeats", "5",
+                           "--warmup", "1", "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600, env={k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads((tmp_path / "gpu_check.json").read_text())
+    assert [r["optimizer"] for r in result["rows"]] == list(gpu_check.contenders())
+    assert result["tests"]["returncode"] == 0 and "skipped" in result["tests"]["summary"]  # no CUDA here
+    assert [r["optimizer"] for r in result["train_step"]["rows"]][:2] == [benchmark.TRAIN_YOGI,
+                                                                          benchmark.TRAIN_BASELINE]
+    assert [c["check"] for c in result["floors"]] == [
+        f"{benchmark.TRAIN_YOGI} ≤ 1.05× {benchmark.TRAIN_BASELINE}, training step"]
+    assert set(result["first_step"]) == {"cold", "warm"}
+    report = (tmp_path / "gpu_check.md").read_text()
+    assert report.startswith("# torch_yogi on ") and f"| 6 | {gpu_check.TRITON_OP} |" in report
+    assert report in done.stdout
