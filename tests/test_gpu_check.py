@@ -104,6 +104,29 @@ def test_the_report_names_the_run_and_lists_tests_rows_floors_and_first_step():
                           "1.25 s, second 0.40 ms; warm: Yogi(params) 0.50 s, first step 0.05 s, second 0.40 ms")
 
 
+def test_a_failing_stage_is_reported_and_the_rest_still_runs(tmp_path, monkeypatch, capsys):
+    """A GPU's minutes are too few to lose a run to one error: the case that fails is in the
+    report, the next case is still timed, and the files are written."""
+    monkeypatch.setenv("TRITON_INTERPRET", "1")
+    row = {"case": 6, "label": "6", "params": 6, "optimizer": gpu_check.YOGI_FUSED, "ms": 0.04, "ratio": 1.0,
+           "ratio_quartiles": [1.0, 1.0], "noisy": False, "gb_per_s": 0.004, "threads": 1, "ratios": [1.0] * 5}
+
+    def time_case(case, *args):
+        if case == 300:
+            raise RuntimeError("out of memory")
+        return [row]
+
+    monkeypatch.setattr(benchmark, "time_case", time_case)
+    result = gpu_check.main(["--device", "cpu", "--sizes", "300", "6", "--no-tests", "--no-train-step",
+                             "--no-first-step", "--out", str(tmp_path)])
+    assert result["errors"] == ["timing 300 …: RuntimeError: out of memory"]
+    assert result["rows"] == [row]
+    report = (tmp_path / "gpu_check.md").read_text()
+    assert "- ERROR: timing 300 …: RuntimeError: out of memory" in report
+    assert f"| 6 | {gpu_check.YOGI_FUSED} | 0.04 |" in report
+    assert json.loads((tmp_path / "gpu_check.json").read_text())["errors"] == result["errors"]
+
+
 @pytest.mark.slow
 def test_the_triton_op_alone_does_yogis_step():
     """The row "Triton op alone" times the work of Yogi's step: under the interpreter, its step

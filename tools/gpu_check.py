@@ -15,7 +15,8 @@ What a session lent an H100 or H200 for a few minutes runs (one call, well under
 
 Floors: ``Yogi(fused=True)`` at most 1.1× fused Adam at 1e8 and 1.2× on the GPT-2 list; the
 compiled training step at most 1.05× fused Adam's. It prints a markdown report and, with
-``--out DIR``, writes ``gpu_check.json`` and ``gpu_check.md`` there.
+``--out DIR``, writes ``gpu_check.json`` and ``gpu_check.md`` there. A stage that fails is
+written into the report and the next ones still run; the exit status is then 1.
 
 ``--device cpu`` runs the same code on CPU tensors, the Triton kernel under Triton's interpreter
 (``TRITON_INTERPRET=1``, which the script sets unless triton was imported before): use tiny
@@ -43,7 +44,7 @@ SIZES = (1_000_000, 10_000_000, 100_000_000, "gpt2")
 YOGI_FUSED = f"{YOGI} (fused)"
 TRITON_OP = "Triton op alone"
 FLOORS = [(YOGI_FUSED, 100_000_000, 1.1), (YOGI_FUSED, "gpt2", 1.2)]  # (contender, case, limit × BASELINE)
-TEST_TIMEOUT_S = 300
+TEST_TIMEOUT_S = 240
 HYPER = dict(lr=1e-2, beta1=0.9, beta2=0.999, weight_decay=0.0, eps=1e-3)  # Yogi's defaults
 
 
@@ -158,6 +159,8 @@ def format_report(result):
         lines += [f"Tests (pytest torch-yogi/tests -k cuda, {t['seconds']:.0f} s, exit {t['returncode']}): "
                   f"{t['summary']}", ""]
     lines += [benchmark.format_table({"rows": result["rows"], "train_step": result.get("train_step")}), ""]
+    for error in result.get("errors", []):
+        lines.append(f"- ERROR: {error}")
     for c in result["floors"]:
         verdict = {True: "met", False: "MISSED", "noisy": "NOISY"}[c["met"]]
         low, high = c["quartiles"]
@@ -214,29 +217,42 @@ def main(argv=None):
             "device_name": benchmark._device_name(args.device), "torch": torch.__version__,
             "triton": triton.__version__, "torch_yogi": torch_yogi.__version__, "python": platform.python_version(),
         },
-        "repeats": args.repeats, "warmup": args.warmup, "rows": [],
+        "repeats": args.repeats, "warmup": args.warmup, "rows": [], "errors": [],
     }
 
     def progress(message):
         print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
+    def stage(message, run):
+        """``run()``'s result; a stage that fails is reported, and the next ones still run (a GPU's
+        minutes are too few to lose the rest of the run to one error)."""
+        progress(message)
+        try:
+            return run()
+        except Exception as exc:  # noqa: BLE001 - every failure is written into the report
+            progress(f"failed: {type(exc).__name__}: {exc}")
+            result["errors"].append(f"{message}: {type(exc).__name__}: {str(exc)[-800:]}")
+            return None
+
     if not args.no_tests:
-        progress("pytest torch-yogi/tests -k cuda …")
-        code, summary, seconds = run_tests()
-        result["tests"] = {"returncode": code, "summary": summary, "seconds": seconds}
-        progress(summary)
+        tests = stage("pytest torch-yogi/tests -k cuda …", run_tests)
+        if tests is not None:
+            code, summary, seconds = tests
+            result["tests"] = {"returncode": code, "summary": summary, "seconds": seconds}
+            progress(summary)
     threads = torch.get_num_threads()
-    for size in args.sizes:
-        case = benchmark._case(size)
-        progress(f"timing {benchmark._label(case)} …")
-        result["rows"] += benchmark.time_case(case, args.device, contenders(), args.repeats, args.warmup, threads)
+    for case in map(benchmark._case, args.sizes):
+        result["rows"] += stage(f"timing {benchmark._label(case)} …", lambda: benchmark.time_case(
+            case, args.device, contenders(), args.repeats, args.warmup, threads)) or []
+        if args.device == "cuda":
+            torch.cuda.empty_cache()
     if not args.no_train_step:
-        progress("the compiled training step …")
-        result["train_step"] = benchmark.time_train_step(args.device, args.repeats, args.warmup, threads)
+        result["train_step"] = stage("the compiled training step …", lambda: benchmark.time_train_step(
+            args.device, args.repeats, args.warmup, threads))
     result["floors"] = check_floors(result["rows"], result.get("train_step"))
     if not args.no_first_step:
-        progress("the first fused step (two fresh processes) …")
-        result["first_step"] = first_step_latency(args.device)
+        result["first_step"] = stage("the first fused step (two fresh processes) …",
+                                     lambda: first_step_latency(args.device))
     report = format_report(result)
     print(report, flush=True)
     if args.out:
@@ -246,4 +262,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(1 if (main(sys.argv[1:]) or {}).get("errors") else 0)
