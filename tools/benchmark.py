@@ -4,23 +4,26 @@ Optimizers: ``torch_yogi.Yogi`` as it comes (``torch-yogi Yogi``: on CPU float32
 kernel), with ``foreach=True`` and with ``foreach=False`` (the for-loop), on CUDA also with
 ``fused=True`` (the Triton kernel); ``torch.optim.Adam`` in its three implementations (for-loop,
 foreach, fused: the baseline) and pytorch-optimizer's ``Yogi``, a peer. The for-loops and the
-peer are left out of the GPT-2 case, where a step of theirs takes seconds. With ``--extras`` (on
-by default from the command line): ``torch-yogi Yogi`` after loading the state dict of a
-``torch.optim.Adam(fused=True)`` ("from a torch checkpoint"), and two more measurements:
+peer are left out of the GPT-2 case, where a step of theirs takes seconds. The extras (from the
+command line unless ``--no-extras``; ``extras=True`` from Python): ``torch-yogi Yogi`` after
+loading the state dict of a ``torch.optim.Adam(fused=True)`` ("from a torch checkpoint"), and two
+more measurements:
 
 * **A compiled training step** of the book's model: ``torch.nn.Linear(5, 1)`` on a minibatch of
-  10 × 5, MSE loss, ``model.zero_grad()``, ``backward()`` and ``step()`` inside the function
-  given to ``torch.compile``. With Yogi it is compiled with ``fullgraph=True``; with
+  10 × 5, MSE loss, ``model.zero_grad(set_to_none=False)``, ``backward()`` and ``step()`` inside
+  the function given to ``torch.compile``. With Yogi it is compiled with ``fullgraph=True``; with
   ``torch.optim.Adam(fused=True)`` that is refused (``torch/optim/optimizer.py`` breaks the graph
   before and after every ``step()`` on purpose), so Adam's is compiled as torch allows, with
   graph breaks: Yogi's step as one graph is compared with the best torch offers. In this torch,
   ``backward()`` inside a compiled function needs ``torch._dynamo.config.trace_autograd_ops``,
-  set for this measurement only; ``Optimizer.zero_grad`` is one dynamo will not trace, hence the
-  model's. Both eager steps are timed in the same rounds. Each compiled function gets its own
-  code object, so dynamo's cache holds one optimizer's entries per function.
+  set for this measurement only; dynamo will not trace ``Optimizer.zero_grad``, hence the
+  model's, and with it gradients set to None made Adam's graph-broken step assign a gradient of
+  the wrong shape, hence zeros in place. Both eager steps are timed in the same rounds. Each
+  compiled function gets its own code object, so dynamo's cache holds one optimizer's entries
+  per function.
 * **The first step after install**: in a fresh ``python`` with an empty ``TORCH_YOGI_CACHE``
-  folder, the wall time of ``import torch_yogi``, ``Yogi(params)`` and the first ``step()`` (the
-  C kernel is compiled then), three times, each with a new empty folder; then once more with the
+  folder, the wall time of ``import torch_yogi``, ``Yogi(params)`` (which compiles the C kernel)
+  and the first ``step()``, three times, each with a new empty folder; then once more with the
   last folder (the kernel cached), and ``torch.optim.Adam(fused=True)``'s construction and first
   step in a fresh process (torch's own one-time set-up: every first optimizer pays it). ``import
   torch`` is timed apart and not counted. CPU only.
@@ -670,7 +673,8 @@ def _first_step_lines(first):
         f"first step after install (fresh process, empty TORCH_YOGI_CACHE, median of {len(cold)} "
         f"(quartiles)): import torch_yogi + Yogi(params) + step() {first['total_s']:.2f} s ({low:.2f}–{high:.2f}); "
         f"of which import {statistics.median(r['import_s'] for r in cold):.3f} s, Yogi(params) {construct:.2f} s "
-        f"(builds the C kernel), the first step {statistics.median(r['first_step_s'] for r in cold) * 1e3:.1f} ms",
+        f"(torch's set-up of a first optimizer, and the C kernel's build), the first step "
+        f"{statistics.median(r['first_step_s'] for r in cold) * 1e3:.1f} ms",
         f"  with the kernel cached: {cached['total_s']:.2f} s (Yogi(params) {cached['construct_s']:.2f} s); "
         f"torch.optim.Adam(fused=True) + its first step in a fresh process: {adam['total_s']:.2f} s "
         f"(torch's one-time set-up of a first optimizer); import torch itself "
