@@ -34,7 +34,7 @@ DTYPES = (torch.float32, torch.float64)
 PARALLEL_MIN = 1 << 15  # fewer elements than this run on one thread
 _CPU = torch.device("cpu")
 _PLAIN = {torch.Tensor, torch.nn.Parameter}
-_IS_CPU, _DTYPE = operator.attrgetter("is_cpu"), operator.attrgetter("dtype")
+_IS_CPU, _DTYPE, _LAYOUT = (operator.attrgetter(name) for name in ("is_cpu", "dtype", "layout"))
 _VERSION = operator.attrgetter(VERSION_ATTRIBUTE)  # torch's in-place version counter
 _lock = threading.Lock()
 _loaded = []  # [library] once built, [RuntimeError] if it cannot be
@@ -173,19 +173,37 @@ def _disjoint(named):
                                "the fused kernel would race on it")
 
 
-def _unchanged(kept):
-    """(p numels, pointers of ``kept``) if every tensor in ``kept`` is the very one checked by the
-    last call, unchanged since; else None. A change of size, dtype, layout or storage in place bumps
-    a tensor's version counter or moves its data (assigning ``.data`` moves it, or keeps the same
-    storage), and identity is checked through weak references, so a new tensor never passes."""
+class _Checked:
+    """What the last call checked: its kept tensors (weakly), their versions and pointers, the
+    parameters' sizes and dtype, and the kernel's pointer table (its gradient column is rewritten)."""
+
+    def __init__(self, kept, versions, pointers, numels, dtype, table):
+        # a kept tensor's death drops the record: while it stands, an equal id is the same object
+        self.refs = [weakref.ref(t, _forget) for t in kept]
+        self.ids, self.versions, self.pointers = list(map(id, kept)), versions, pointers
+        self.numels, self.dtype, self.table = numels, dtype, table
+        self.sizes = array.array("q", numels)
+
+
+def _forget(_ref=None):
+    _checked_state[0] = None
+
+
+def _unchanged(kept, pointers):
+    """Whether every tensor in ``kept`` is the very one the last call checked, unchanged since: a
+    change of size, dtype, layout or storage in place bumps a tensor's version counter or moves its
+    data (assigning ``.data`` moves it, or keeps the same storage), and the record is dropped as
+    soon as one of its tensors dies, so an equal id is the same tensor, never a new one."""
     seen = _checked_state[0]
-    if seen is None or len(seen[0]) != len(kept):
-        return None
-    pointers = list(map(torch.Tensor.data_ptr, kept))
-    if (pointers == seen[2] and list(map(_VERSION, kept)) == seen[1]
-            and all(map(operator.is_, map(weakref.ref.__call__, seen[0]), kept))):
-        return seen[3], pointers
-    return None
+    return (seen is not None and pointers == seen.pointers and list(map(id, kept)) == seen.ids
+            and list(map(_VERSION, kept)) == seen.versions)
+
+
+def _grads_fit(grads, n, dtype, numels):
+    """Whether the gradients are n plain, strided, contiguous CPU tensors of ``dtype`` and these sizes."""
+    return (len(grads) == n and set(map(type, grads)) <= _PLAIN and all(map(_IS_CPU, grads))
+            and list(map(_LAYOUT, grads)).count(torch.strided) == n and list(map(_DTYPE, grads)).count(dtype) == n
+            and list(map(torch.Tensor.numel, grads)) == numels and all(map(torch.Tensor.is_contiguous, grads)))
 
 
 def step(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, lr, beta1, beta2,
@@ -196,73 +214,62 @@ def step(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, lr,
         return
     lib = load()
     ms = max_exp_avg_sqs if amsgrad else []
-    kept = [*params, *exp_avgs, *exp_avg_sqs, *ms, *state_steps]  # what lives from step to step
-    known = _unchanged(kept) if len(kept) == (5 if amsgrad else 4) * n else None
-    dtype, step_dtype = params[0].dtype, state_steps[0].dtype if state_steps else torch.float32
-    if known is None:
+    kept = params + exp_avgs + exp_avg_sqs + ms + state_steps  # what lives from step to step
+    kept_pointers = list(map(torch.Tensor.data_ptr, kept))
+    seen = _checked_state[0]
+    if _unchanged(kept, kept_pointers) and _grads_fit(grads, n, seen.dtype, seen.numels):
+        dtype, numels, table = seen.dtype, seen.numels, seen.table  # the usual step: only g is new
+        step_dtype, copies = state_steps[0].dtype, []
+        table[1::6] = array.array("q", map(torch.Tensor.data_ptr, grads))
+    else:
+        _checked_state[0] = None
+        dtype, step_dtype = params[0].dtype, state_steps[0].dtype if state_steps else torch.float32
         if dtype not in DTYPES or step_dtype not in DTYPES:
             raise RuntimeError(f"the fused CPU kernel takes float32 and float64 parameters and step counts, "
                                f"not {dtype if dtype not in DTYPES else step_dtype}")
         numels = list(map(torch.Tensor.numel, params))
-        checked, sizes = [*params, *grads, *exp_avgs, *exp_avg_sqs, *ms], numels * (5 if amsgrad else 4)
-    else:
-        numels = known[0]
-        checked, sizes = grads, numels
-    # One pass per property over the tensors for the usual case; _check names the culprit otherwise.
-    if not (len(checked) == len(sizes) and len(state_steps) == n and set(map(type, checked)) <= _PLAIN
-            and all(map(_IS_CPU, checked)) and list(map(_DTYPE, checked)).count(dtype) == len(checked)
-            and list(map(torch.Tensor.numel, checked)) == sizes
-            and (known is not None or (set(map(type, state_steps)) <= _PLAIN and all(map(_IS_CPU, state_steps))
-                                       and list(map(_DTYPE, state_steps)).count(step_dtype) == n
-                                       and list(map(torch.Tensor.numel, state_steps)).count(1) == n))):
         _check([("params", params, dtype, numels), ("grads", grads, dtype, numels), ("exp_avgs", exp_avgs, dtype, numels),
                 ("exp_avg_sqs", exp_avg_sqs, dtype, numels), *([("max_exp_avg_sqs", ms, dtype, numels)] * amsgrad),
                 ("state_steps", state_steps, step_dtype, [1] * n)], dtype, numels)
+        # A tensor in another memory layout goes through a contiguous copy, written back after.
+        tensors = [*params, *grads, *exp_avgs, *exp_avg_sqs, *ms]
+        copies = [(t, t.contiguous()) for t in tensors if not t.is_contiguous()]
+        if copies:
+            replace = {id(t): c for t, c in copies}
+            tensors = [replace.get(id(t), t) for t in tensors]
+        _disjoint([("params", tensors[:n]), ("exp_avgs", tensors[2 * n:3 * n]),
+                   ("exp_avg_sqs", tensors[3 * n:4 * n]), ("max_exp_avg_sqs", tensors[4 * n:]),
+                   ("state_steps", state_steps)])
+        columns = [*(tensors[k * n:(k + 1) * n] for k in range(len(tensors) // n)), *([[]] * (not amsgrad)),
+                   state_steps]
+        table = array.array("q", bytes(48 * n))
+        for k, column in enumerate(columns):  # p, g, v, s, m and step pointers, one row of six per tensor
+            if column:
+                table[k::6] = array.array("q", map(torch.Tensor.data_ptr, column))
+    if grad_scale is not None:  # the unscaled gradients are written back: they must not overlap the rest
+        _disjoint([("params", params), ("exp_avgs", exp_avgs), ("exp_avg_sqs", exp_avg_sqs),
+                   ("max_exp_avg_sqs", ms), ("state_steps", state_steps), ("grads", grads)])
     for name, t in (("grad_scale", grad_scale), ("found_inf", found_inf)):
         if t is not None and (t.numel() != 1 or not t.is_cpu):
             raise RuntimeError(f"{name} must be a one-element CPU tensor, got shape {tuple(t.shape)} on {t.device}")
     if found_inf is not None and found_inf.item():
         return  # GradScaler found inf or NaN: nothing changes, the step count included
-    # A tensor in another memory layout goes through a contiguous copy, written back after.
-    copies = []
-    tensors = [*params, *grads, *exp_avgs, *exp_avg_sqs, *ms]
-    if not all(map(torch.Tensor.is_contiguous, checked)):
-        copies = [(t, t.contiguous()) for t in tensors if not t.is_contiguous()]
-        replace = {id(t): c for t, c in copies}
-        tensors = [replace.get(id(t), t) for t in tensors]
-    if known is not None and not copies:
-        kept_pointers = known[1]
-        pointers = [*kept_pointers[:n], *map(torch.Tensor.data_ptr, grads), *kept_pointers[n:len(tensors) - n]]
-        step_pointers = kept_pointers[len(tensors) - n:]
-    else:
-        pointers = list(map(torch.Tensor.data_ptr, tensors))
-        step_pointers = list(map(torch.Tensor.data_ptr, state_steps))
-        written = [("params", tensors[:n]), ("exp_avgs", tensors[2 * n:3 * n]),
-                   ("exp_avg_sqs", tensors[3 * n:4 * n]), ("max_exp_avg_sqs", tensors[4 * n:]),
-                   ("state_steps", state_steps)]
-        _disjoint(written + ([("grads", tensors[n:2 * n])] if grad_scale is not None else []))
-    if grad_scale is not None and known is not None:  # the unscaled gradients are written back
-        _disjoint([("params", params), ("exp_avgs", exp_avgs), ("exp_avg_sqs", exp_avg_sqs),
-                   ("max_exp_avg_sqs", ms), ("state_steps", state_steps), ("grads", grads)])
-    k = len(tensors) // n
-    table, flat = array.array("q", bytes(48 * n)), array.array("q", pointers)
-    for column in range(k):  # p, g, v, s, m and step pointers, one row of six per tensor
-        table[column::6] = flat[column * n:(column + 1) * n]
-    table[5::6] = array.array("q", step_pointers)
     flags = (MAXIMIZE * bool(maximize) | DECOUPLED * bool(decoupled_weight_decay) | AMSGRAD * bool(amsgrad)
              | STEP_F64 * (step_dtype == torch.float64) | SCALED * (grad_scale is not None))
     kernel = lib.yogi_step_f32 if dtype == torch.float32 else lib.yogi_step_f64
+    checked = _checked_state[0] or _Checked(kept, None, kept_pointers, numels, dtype, table)
     threads = torch.get_num_threads() if sum(numels) >= PARALLEL_MIN else 1
-    sizes = array.array("q", numels)  # kept alive through the call: the kernel reads its buffer
-    if kernel(n, table.buffer_info()[0], sizes.buffer_info()[0], lr, beta1, beta2, eps,
-              weight_decay, grad_scale.item() if grad_scale is not None else 1.0, flags, threads) != 0:
+    if kernel(n, table.buffer_info()[0], checked.sizes.buffer_info()[0], lr, beta1, beta2, eps, weight_decay,
+              grad_scale.item() if grad_scale is not None else 1.0, flags, threads) != 0:
         raise MemoryError("the Yogi CPU kernel could not allocate its table")
     for original, copy in copies:
         original.copy_(copy)
     # The kernel wrote through pointers: bump the parameters' version counters, as an in-place op
     # does, so that an autograd graph that saved a parameter refuses to use it.
     torch.autograd.graph.increment_version(params)
-    if not copies:  # remember what was checked (v, s, m and t keep their versions)
-        refs = _checked_state[0][0] if known is not None else list(map(weakref.ref, kept))
-        _checked_state[0] = (refs, list(map(_VERSION, kept)), [*pointers[:n], *pointers[2 * n:], *step_pointers],
-                             numels)
+    if not copies:  # remember what was checked (only the parameters' versions moved)
+        if checked.versions is None:
+            checked.versions = list(map(_VERSION, kept))
+        else:
+            checked.versions[:n] = map(_VERSION, params)
+        _checked_state[0] = checked

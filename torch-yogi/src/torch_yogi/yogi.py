@@ -14,6 +14,9 @@ three implementations of the same equations:
 Yogi is Adam with another second moment: s ← s + (1−β2)·sign(g² − s)·g² moves s toward g² by
 at most (1−β2)·g² a step, where Adam's s ← β2·s + (1−β2)·g² forgets it geometrically.
 """
+import itertools
+import operator
+
 import torch
 from torch import Tensor
 
@@ -24,6 +27,8 @@ __all__ = ["Yogi", "yogi"]
 
 CAPTURABLE_DEVICES = ("cuda", "xpu", "hpu", "xla", "mps")
 _PLAIN = (Tensor, torch.nn.Parameter)
+_DEVICE, _DTYPE, _IS_CPU, _IS_SPARSE, _GRAD = (operator.attrgetter(name) for name in (
+    "device", "dtype", "is_cpu", "is_sparse", "grad"))
 
 
 def _scalar(x):
@@ -95,10 +100,16 @@ class Yogi(torch.optim.Optimizer):
                                                  device=p.device if on_device else "cpu")
 
     def _gather(self, group):
-        """The group's tensors with a gradient, their state made on first use; and has_complex."""
-        params = [p for p in group["params"] if p.grad is not None]
-        grads = [p.grad for p in params]
-        if any(g.is_sparse for g in grads):
+        """The group's tensors with a gradient, their state made on first use."""
+        if torch.compiler.is_compiling():
+            params = [p for p in group["params"] if p.grad is not None]
+            grads = [p.grad for p in params]
+        else:  # the same in C-level passes: this runs every step, for every parameter
+            params, grads = group["params"], list(map(_GRAD, group["params"]))
+            if not all(map(operator.is_not, grads, itertools.repeat(None))):
+                params = [p for p, g in zip(params, grads) if g is not None]
+                grads = [g for g in grads if g is not None]
+        if any(map(_IS_SPARSE, grads)) if not torch.compiler.is_compiling() else any(g.is_sparse for g in grads):
             raise RuntimeError("Yogi does not support sparse gradients")
         states = [self.state.get(p) for p in params]
         if not all(states):
@@ -117,9 +128,8 @@ class Yogi(torch.optim.Optimizer):
             raise RuntimeError("`requires_grad` is not supported for `step` in differentiable mode")
         if group["foreach"] and torch.is_tensor(group["lr"]) and not group["capturable"]:
             raise RuntimeError("lr as a Tensor is not supported for capturable=False and foreach=True")
-        has_complex = any(torch.is_complex(p) for p in params)
         return (params, grads, [st["exp_avg"] for st in states], [st["exp_avg_sq"] for st in states],
-                max_exp_avg_sqs, steps, has_complex)
+                max_exp_avg_sqs, steps)
 
     def _init_state(self, p, group):
         if group["fused"]:
@@ -142,12 +152,12 @@ class Yogi(torch.optim.Optimizer):
                 loss = closure()
         with torch.set_grad_enabled(self.defaults["differentiable"]):
             for group in self.param_groups:
-                params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, has_complex = self._gather(group)
+                params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps = self._gather(group)
                 beta1, beta2 = group["betas"]
                 yogi(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, foreach=group["foreach"],
                      capturable=group["capturable"], differentiable=group["differentiable"], fused=group["fused"],
                      grad_scale=getattr(self, "grad_scale", None), found_inf=getattr(self, "found_inf", None),
-                     has_complex=has_complex, decoupled_weight_decay=group["decoupled_weight_decay"],
+                     decoupled_weight_decay=group["decoupled_weight_decay"],
                      amsgrad=group["amsgrad"], beta1=beta1, beta2=beta2, lr=group["lr"],
                      weight_decay=group["weight_decay"], eps=group["eps"], maximize=group["maximize"])
         return loss
@@ -248,14 +258,13 @@ def _multi_tensor_yogi(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, st
 
 def _fused_yogi(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, *, amsgrad, beta1, beta2, lr,
                 weight_decay, eps, maximize, capturable, differentiable, decoupled_weight_decay, grad_scale,
-                found_inf):
+                found_inf, kinds):
     """One pass over memory per (device, dtype): the operators of :mod:`torch_yogi.ops`."""
     if differentiable:
         raise RuntimeError("Yogi with fused=True does not support differentiable=True")
     lists = (params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs if amsgrad else [None] * len(params), state_steps)
-    first = params[0]
-    if all(p.device == first.device and p.dtype == first.dtype for p in params):
-        buckets = {(first.device, first.dtype): lists}  # the usual case: no regrouping
+    if len(kinds) == 1:
+        buckets = {kinds.pop(): lists}  # the usual case: no regrouping
     else:
         buckets = {}
         for row in zip(*lists):
@@ -270,10 +279,27 @@ def _fused_yogi(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_ste
                        found_inf=None if found_inf is None else found_inf.to(device, non_blocking=True))
 
 
-def _default_fused(params, differentiable):
+def _kinds(params):
+    """{(device, dtype)} of the parameters (C-level passes where not traced: this runs every step)."""
+    if torch.compiler.is_compiling():
+        return {(p.device, p.dtype) for p in params}
+    dtypes = set(map(_DTYPE, params))
+    if len(dtypes) == 1 and all(map(_IS_CPU, params)):
+        return {(params[0].device, dtypes.pop())}
+    devices = set(map(_DEVICE, params))
+    if len(devices) == 1 and len(dtypes) == 1:
+        return {(devices.pop(), dtypes.pop())}
+    return set(zip(map(_DEVICE, params), map(_DTYPE, params)))
+
+
+def _default_fused(params, differentiable, kinds=None):
     """The fused kernel where it has been run and measured: CPU float32/float64, plain tensors."""
-    return (not differentiable and all(type(p) in _PLAIN and p.is_cpu and p.dtype in cpu_kernel.DTYPES
-                                       for p in params) and ops.cpu_kernel_ready())
+    if differentiable or not ops.cpu_kernel_ready():
+        return False
+    kinds = _kinds(params) if kinds is None else kinds
+    plain = (all(type(p) in _PLAIN for p in params) if torch.compiler.is_compiling()
+             else set(map(type, params)) <= set(_PLAIN))
+    return plain and all(device.type == "cpu" and dtype in cpu_kernel.DTYPES for device, dtype in kinds)
 
 
 def _default_foreach(params, differentiable, lr, capturable):
@@ -288,17 +314,20 @@ def yogi(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, for
     """Functional Yogi: update ``params`` and the state lists in place (see :class:`Yogi`)."""
     if not params:
         return
-    if not torch.compiler.is_compiling() and not all(isinstance(t, Tensor) for t in state_steps):
+    if (not torch.compiler.is_compiling() and not set(map(type, state_steps)) <= set(_PLAIN)
+            and not all(isinstance(t, Tensor) for t in state_steps)):
         raise RuntimeError("API has changed, `state_steps` argument must contain a list of singleton tensors")
+    kinds = _kinds(params)
     if fused is None and foreach is None:
-        fused = _default_fused(params, differentiable)
+        fused = _default_fused(params, differentiable, kinds)
         foreach = not fused and _default_foreach(params, differentiable, lr, capturable)
     lr, beta1, beta2 = _scalar(lr), _scalar(beta1), _scalar(beta2)
     if fused:
         _fused_yogi(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, amsgrad=amsgrad,
                     beta1=beta1, beta2=beta2, lr=lr, weight_decay=weight_decay, eps=eps, maximize=maximize,
                     capturable=capturable, differentiable=differentiable,
-                    decoupled_weight_decay=decoupled_weight_decay, grad_scale=grad_scale, found_inf=found_inf)
+                    decoupled_weight_decay=decoupled_weight_decay, grad_scale=grad_scale, found_inf=found_inf,
+                    kinds=kinds)
         return
     if grad_scale is not None or found_inf is not None:
         raise AssertionError("Expected grad_scale and found_inf to be None")
