@@ -230,11 +230,24 @@ def test_fused_refuses_dtypes_it_has_no_kernel_for_by_name():
     p.grad = torch.ones(3, dtype=torch.complex64)
     with pytest.raises(RuntimeError, match="`fused=True` requires all the params to be floating point"):
         Yogi([p], fused=True).step()
-    q = torch.nn.Parameter(torch.ones(3, dtype=torch.bfloat16))
-    q.grad = torch.ones(3, dtype=torch.bfloat16)
-    with pytest.raises(RuntimeError, match="float32 and float64"):
+    q = torch.nn.Parameter(torch.ones(3, dtype=torch.int32), requires_grad=False)
+    q.grad = torch.ones(3, dtype=torch.int32)
+    with pytest.raises(RuntimeError, match="float16, bfloat16, float32 and float64, but torch.int32"):
         Yogi([q], fused=True).step()
-    Yogi([q]).step()  # the default takes torch's own ops for bfloat16
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_fused_half_precision_on_cpu_computes_in_float32_and_rounds_back(dtype):
+    p0, grads = initial_params([(40,), (3, 5)]), random_grads(6, [(40,), (3, 5)])
+    runs = []
+    for flags in (dict(fused=True), dict(foreach=False)):
+        params = [torch.nn.Parameter(p.to(dtype, copy=True)) for p in p0]
+        train(Yogi(params, lr=0.01, **flags), params, grads)
+        runs.append(params)
+        assert all(p.dtype == dtype for p in params)
+    for fused, loop, start in zip(*runs, p0):
+        assert torch.allclose(fused.float(), loop.float(), rtol=5e-3, atol=5e-3)
+        assert not torch.equal(fused.float(), start.to(dtype).float())
 
 
 def test_deepcopy_and_the_public_names():

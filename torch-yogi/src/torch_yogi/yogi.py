@@ -71,7 +71,7 @@ class Yogi(torch.optim.Optimizer):
         if not (all(isinstance(b, float) for b in betas) or all(isinstance(b, Tensor) for b in betas)):
             raise ValueError("betas must be either both floats or both Tensors")
         if isinstance(betas[0], Tensor) and foreach and not capturable:
-            raise ValueError("betas as Tensors are not supported for capturable=False and foreach=True")
+            raise ValueError("betas[0] as a Tensor is not supported for capturable=False and foreach=True")
         defaults = dict(lr=lr, betas=tuple(map(_scalar, betas)), eps=eps, weight_decay=weight_decay,
                         amsgrad=amsgrad, initial_accumulator=initial_accumulator, maximize=maximize,
                         foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused,
