@@ -3,9 +3,9 @@
 ``python -m snippets.run_yogi`` prints the chapter's result lines. Each section is a code block
 of the page; it uses the names that the blocks shown before it on the page define, imported
 here from their files (outside the sections, so the page never shows an import of this package).
-The page's ``Yogi`` is the class its code blocks define, the reference path of
-``snippets.optim.Yogi``; here the package's class runs, fused paths included (same numbers up
-to rounding).
+The page's ``Yogi`` is the class its code blocks define, ``snippets.optim.Yogi``, the one
+imported here. (``dropin_run`` keeps its name: the figure's plotting cell, snippets/plots.py,
+reads it.)
 """
 from snippets.data import load_airfoil
 from snippets.moments import second_moments, spiky_gradients
@@ -31,11 +31,11 @@ if __name__ == "__main__":
     print(yogi_run)
     # --8<-- [end:yogi-scratch]
 
-    # --8<-- [start:yogi-dropin]
+    # --8<-- [start:yogi-concise]
     dropin_run = train_concise_ch11(Yogi, {"lr": 0.01}, data, num_epochs=2,
                                     batch_size=10)
     print(dropin_run)
-    # --8<-- [end:yogi-dropin]
+    # --8<-- [end:yogi-concise]
 
     # --8<-- [start:adam-scratch]
     adam_run = train_ch11(adam, init_adam_states(5), {"lr": 0.01, "t": 1},
