@@ -89,3 +89,24 @@ def test_gradscaler_unscales_inside_the_fused_step_like_unscaled_training():
             plain = model.weight.grad.clone()
     assert all(torch.allclose(a, b, rtol=1e-6, atol=1e-8) for a, b in zip(*runs))
     assert plain.abs().max() < 100  # not 256 times the gradient
+
+
+@pytest.mark.slow
+def test_a_tensor_lr_under_compile_takes_torchs_ops_by_default_and_fused_true_says_why():
+    torch._dynamo.reset()
+    model, X, y = _model_and_data()
+    opt = Yogi(model.parameters(), lr=torch.tensor(0.01))
+    torch.nn.functional.mse_loss(model(X), y).backward()
+    torch.compile(opt.step, fullgraph=True)()
+    assert opt.state[model.weight]["step"].item() == 1.0
+    torch._dynamo.reset()
+    fused = Yogi(model.parameters(), lr=torch.tensor(0.01), fused=True)
+    with pytest.raises(Exception, match="fused=True on CPU reads lr on the host"):
+        torch.compile(fused.step, fullgraph=True)()
+
+
+def test_capturable_on_cpu_with_default_flags_gets_torchs_message():
+    p = torch.nn.Parameter(torch.ones(3))
+    p.grad = torch.ones(3)
+    with pytest.raises(AssertionError, match="If capturable=True, params and state_steps must be on supported"):
+        Yogi([p], capturable=True).step()

@@ -66,6 +66,9 @@ def fused_step(P, G, V, S, M, T, *, lr, beta1, beta2, weight_decay, eps, amsgrad
             raise AssertionError("If capturable=True, params and state_steps must be on supported devices: "
                                  "['cuda'] (fused=True on CPU keeps nothing to capture)")
         if torch.is_tensor(lr):
+            if torch.compiler.is_compiling():
+                raise RuntimeError("fused=True on CPU reads lr on the host: under torch.compile pass lr as a "
+                                   "float, or use foreach=False with a Tensor lr")
             lr = lr.item()
         # Traced code calls the operator; an eager step calls its implementation directly, since
         # the dispatcher converts each list of tensors twice (1.9 ms of a 2,000-tensor step).

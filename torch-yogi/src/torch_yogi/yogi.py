@@ -292,9 +292,13 @@ def _kinds(params):
     return set(zip(map(_DEVICE, params), map(_DTYPE, params)))
 
 
-def _default_fused(params, differentiable, kinds=None):
-    """The fused kernel where it has been run and measured: CPU float32/float64, plain tensors."""
-    if differentiable or not ops.cpu_kernel_ready():
+def _default_fused(params, differentiable, kinds=None, lr=None, capturable=False):
+    """The fused kernel where it has been run and measured: CPU float32/float64, plain tensors (not
+    for capturable=True, which CPU cannot honour, nor for a Tensor lr inside torch.compile, which the
+    kernel would read on the host)."""
+    if differentiable or capturable or not ops.cpu_kernel_ready():
+        return False
+    if isinstance(lr, Tensor) and torch.compiler.is_compiling():
         return False
     kinds = _kinds(params) if kinds is None else kinds
     plain = (all(type(p) in _PLAIN for p in params) if torch.compiler.is_compiling()
@@ -319,7 +323,7 @@ def yogi(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, for
         raise RuntimeError("API has changed, `state_steps` argument must contain a list of singleton tensors")
     kinds = _kinds(params)
     if fused is None and foreach is None:
-        fused = _default_fused(params, differentiable, kinds)
+        fused = _default_fused(params, differentiable, kinds, lr, capturable)
         foreach = not fused and _default_foreach(params, differentiable, lr, capturable)
     lr, beta1, beta2 = _scalar(lr), _scalar(beta1), _scalar(beta2)
     if fused:
