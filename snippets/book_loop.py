@@ -1,7 +1,7 @@
 """The book's training loop and from-scratch Adam, as *Dive into Deep Learning* runs them
 (``d2l.train_ch11`` with ``d2l.load_array``'s DataLoader, §12.10's ``adam``).
 
-The performance page shows this section; ``snippets.tools.train_benchmark`` times it against the
+The performance page shows this section; ``python -m tools.train_benchmark`` times it against the
 site's own harness (``snippets/train.py``).
 """
 

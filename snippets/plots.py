@@ -9,7 +9,7 @@ namespace, with the site's style around them (``hooks/figures.py``). Drawing liv
   not the kernel's), figures as SVG in Jupyter, the fonts ``labels`` names.
 * ``plot-*``: one function per kind of figure. Labels come in ``labels``, a dict of the figure
   text in one language (the site's table, ``hooks/labels.py``); colours are palette slots
-  ``"C0"``…, Adam ``C0``, Yogi ``C1``, the drop-in Yogi ``C2``, AMSGrad ``C3``.
+  ``"C0"``…, Adam ``C0``, Yogi ``C1``, the concise (class) Yogi ``C2``, AMSGrad ``C3``.
 * ``show-*``: the cell that draws one figure of a page from the names the chapter's code
   defined before it (``adam_run``, ``trajectories``, …). Each is the body of a ``show_*``
   function whose parameters are those names, so the cell can also be called from Python; so is
@@ -170,7 +170,7 @@ def show_yogi_scratch(yogi_run, labels):
 def show_adam_vs_yogi(adam_run, yogi_run, dropin_run, labels):
     # --8<-- [start:show-adam-vs-yogi]
     # The curves nearly coincide: Adam is the wide pale band, Yogi the
-    # line inside it, the drop-in Yogi the dashes on top.
+    # line inside it, the concise Yogi class the dashes on top.
     plot_losses([
         (adam_run, labels["scratch_adam"],
          {"color": "C0", "linewidth": 7, "alpha": 0.35}),
