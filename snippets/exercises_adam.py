@@ -132,6 +132,18 @@ def constant_vs_decayed(lr0=0.1, num_epochs=4, data=None):
 
 
 if __name__ == "__main__":
-    lr_sweep()
-    compare()
-    constant_vs_decayed()
+    # The page runs these after the chapter's code, where ``data`` is the
+    # airfoil data that the training section read.
+    data = load_airfoil()
+
+    # --8<-- [start:lr-sweep-run]
+    sweep = lr_sweep(data=data)  # 5 learning rates, 4 epochs each
+    # --8<-- [end:lr-sweep-run]
+
+    # --8<-- [start:no-bias-correction-run]
+    estimates = compare(steps=100, streams=4000)
+    # --8<-- [end:no-bias-correction-run]
+
+    # --8<-- [start:lr-decay-run]
+    decay = constant_vs_decayed(lr0=0.1, data=data)
+    # --8<-- [end:lr-decay-run]

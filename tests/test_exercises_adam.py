@@ -5,6 +5,7 @@ stand-in, so the claims do not hang on one data set.
 """
 import math
 import re
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -143,12 +144,16 @@ def test_the_decayed_trainer_sets_eta_over_sqrt_t_before_each_step(monkeypatch):
 
 def _sections():
     text = SOURCE.read_text(encoding="utf-8")
-    return dict(re.findall(r"# --8<-- \[start:([\w-]+)\]\n(.*?)# --8<-- \[end:\1\]", text, flags=re.S))
+    found = re.findall(r"^[ ]*# --8<-- \[start:([\w-]+)\]\n(.*?)^[ ]*# --8<-- \[end:\1\]", text, flags=re.S | re.M)
+    return {name: textwrap.dedent(code) for name, code in found}
+
+
+SOLUTIONS = ["lr-sweep", "no-bias-correction", "lr-decay"]
 
 
 def test_each_section_runs_with_the_names_the_chapter_defines_before_it(data):
-    sections = _sections()
-    assert set(sections) == {"lr-sweep", "no-bias-correction", "lr-decay"}
+    sections = {name: code for name, code in _sections().items() if not name.endswith("-run")}
+    assert list(sections) == SOLUTIONS
     calls = {
         "lr-sweep": lambda ns: ns["lr_sweep"](lrs=(0.01,), num_epochs=2, data=data),
         "no-bias-correction": lambda ns: ns["compare"](steps=5, streams=10),
@@ -160,3 +165,41 @@ def test_each_section_runs_with_the_names_the_chapter_defines_before_it(data):
                      "train_ch11": ex.train_ch11, "load_airfoil": ex.load_airfoil}
         exec(compile(code, f"<section {name}>", "exec"), namespace)
         assert calls[name](namespace)
+
+
+# --- the build runs every solution and shows its output ------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_each_solution_is_followed_by_its_run_and_an_output_inside_its_box(lang):
+    page = (ROOT / "docs" / lang / "adam.md").read_text(encoding="utf-8")
+    exercises = page[page.index("{ #exercises }"):]
+    shown = re.findall(r'--8<-- "snippets/exercises_adam\.py:([a-z0-9-]+)"', exercises)
+    assert shown == [name for solution in SOLUTIONS for name in (solution, f"{solution}-run")]
+    for solution in SOLUTIONS:
+        after = exercises.split(f'exercises_adam.py:{solution}-run"', 1)[1]
+        assert re.match(r"\n {8}```\n\n {8}<!-- output -->\n", after), solution
+    assert "tests/" not in page  # no prose sends readers to the test files
+
+
+def test_the_run_sections_call_every_solution_and_print():
+    sections = _sections()
+    assert [n for n in sections if n.endswith("-run")] == [f"{s}-run" for s in SOLUTIONS]
+    assert "lr_sweep(data=data)" in sections["lr-sweep-run"]
+    assert "compare(steps=100, streams=4000)" in sections["no-bias-correction-run"]
+    assert "constant_vs_decayed(lr0=0.1, data=data)" in sections["lr-decay-run"]
+
+
+def test_the_printed_spreads_of_exercise_2(capsys):
+    """The page: all three means agree; at t = 100 the estimate of s started at g₁² is about as spread
+    as one sample, the corrected one about ten times narrower."""
+    out = ex.compare(steps=100, streams=4000)
+    zero_s, first_s, _ = out["s"]
+    one_sample = zero_s[:, 0].std()  # ŝ_1 = g₁²
+    assert first_s[:, 99].std() > 0.8 * one_sample
+    assert 7 < one_sample / zero_s[:, 99].std() < 13
+    for name, truth in (("v", 1.0), ("s", 2.0)):
+        for estimate in out[name]:
+            for t in (1, 10, 100):
+                column = estimate[:, t - 1]
+                assert abs(column.mean().item() - truth) < 5 * column.std().item() / math.sqrt(len(column))
