@@ -183,3 +183,24 @@ def test_page_sections_run_on_their_own():
     g = 1.0 + torch.randn(3, 10, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
     v, s, v_hat, s_hat = namespace["moment_estimates"](g)
     assert torch.equal(v, result.v) and torch.equal(s_hat, result.s_hat)
+
+
+def test_yogis_resting_level_for_zero_mean_gaussian_gradients_is_about_2_37_e_g2():
+    """The Yogi page: s settles where E[g²; g² > s] = E[g²; g² < s], about 2.37·E[g²] for g ~ N(0, σ²),
+    so √s is about 1.5 times Adam's √E[g²]; and s does not move while g = 0."""
+    phi = lambda a: math.exp(-a * a / 2) / math.sqrt(2 * math.pi)
+    below = lambda a: math.erf(a / math.sqrt(2)) - 2 * a * phi(a)  # E[g²; |g| < a] for σ = 1
+    lo, hi = 0.5, 3.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if below(mid) < 0.5 else (lo, mid)
+    level = lo * lo
+    assert level == pytest.approx(2.37, abs=0.005) and math.sqrt(level) == pytest.approx(1.54, abs=0.01)
+    g = torch.randn(200_000, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    s = 1.0
+    for x in (g * g)[:200_000].tolist():  # Yogi with β2 = 0.999, from s = E[g²]
+        s += 0.001 * ((x > s) - (x < s)) * x
+    assert s == pytest.approx(level, rel=0.1)
+    s_before = s
+    s += 0.001 * ((0.0 > s) - (0.0 < s)) * 0.0  # g = 0: no change
+    assert s == s_before
