@@ -69,7 +69,7 @@ def test_page_job_follows_the_page(hook):
 
 def test_benchmark_command_states_the_builds_arguments(hook):
     assert hook.benchmark_command("cpu") == (
-        "python -m snippets.tools.benchmark --device cpu \\\n    --sizes 6 1e5 1e6 --repeats 5 --warmup 2 --no-extras")
+        "python -m tools.benchmark --device cpu \\\n    --sizes 6 1e5 1e6 --repeats 5 --warmup 2 --no-extras")
     assert hook.BENCHMARK_ARGS == {"sizes": (6, 100_000, 1_000_000), "repeats": 5, "warmup": 2}
 
 
@@ -77,18 +77,18 @@ def test_the_command_shown_is_the_call_the_build_makes(hook, monkeypatch):
     """The page's command, given to the benchmark's own CLI, asks for exactly the build's run."""
     import shlex
 
-    from snippets.tools import benchmark
+    from tools import benchmark
 
     calls = []
     monkeypatch.setattr(benchmark, "run_benchmark", lambda *args: calls.append(args) or {})
     monkeypatch.setattr(benchmark, "format_table", lambda result: "")
     monkeypatch.setattr(benchmark, "format_summary", lambda result: "")
     argv = shlex.split(hook.benchmark_command("cpu").replace("\\\n", " "))
-    assert argv[:3] == ["python", "-m", "snippets.tools.benchmark"]
+    assert argv[:3] == ["python", "-m", "tools.benchmark"]
     benchmark.main(argv[3:])
-    device, sizes, repeats, warmup, paths, extras, threads = calls[0]
+    device, sizes, repeats, warmup, extras, threads = calls[0]
     assert (device, tuple(sizes), repeats, warmup) == ("cpu", *hook.BENCHMARK_ARGS.values())
-    assert (paths, extras, threads) == (False, False, None)  # run_benchmark's defaults, as the build calls it
+    assert (extras, threads) == (False, None)  # run_benchmark's defaults, as the build calls it
 
 
 # --- the runner (a real `python -I` subprocess each) ---------------------------------------------
