@@ -90,11 +90,11 @@ def _imports(code):
     return modules
 
 
-@pytest.mark.parametrize("item", all_sections(), ids=_ids)
 PACKAGE = {"torch_yogi"}  # the torch-yogi package, which the practitioner page installs first
 PRACTICE = ("practice.py", "distributed.py")
 
 
+@pytest.mark.parametrize("item", all_sections(), ids=_ids)
 def test_section_imports_only_stdlib_and_torch_never_this_project(item):
     path, name, code = item
     allowed = {"torch"} | (PLOTTING if path.name == "plots.py" else set()) | (
