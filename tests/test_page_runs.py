@@ -60,7 +60,9 @@ def test_page_job_follows_the_page(hook):
     labels = [b["label"] for b in job["blocks"]]
     assert labels == [i.value for i in chapters.page("zh", "adam") if i.kind == "code"]
     assert [b["label"] for b in job["blocks"] if b["output_after"]] == [
-        "snippets/run_adam.py:adam-scratch", "snippets/run_adam.py:adam-concise"]
+        "snippets/run_adam.py:adam-scratch", "snippets/run_adam.py:adam-concise",
+        "snippets/exercises_adam.py:lr-sweep-run", "snippets/exercises_adam.py:no-bias-correction-run",
+        "snippets/exercises_adam.py:lr-decay-run"]
     figures = {f["name"]: labels[f["after"]] for f in job["figures"]}
     assert figures == {"bias-correction": "snippets/run_adam.py:bias-correction",
                        "adam-scratch": "snippets/run_adam.py:adam-scratch",
