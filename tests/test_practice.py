@@ -78,7 +78,7 @@ def one_step(dtype=torch.float32, device="cpu", n=2, **options):
 def test_the_page_comes_after_yogi_in_the_nav_with_its_chinese_title():
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     nav = config[config.index("\nnav:"):]
-    assert nav.index("yogi.md") < nav.index("practice.md") < nav.index("convergence.md")
+    assert nav.index("convergence.md") < nav.index("yogi.md") < nav.index("practice.md")
     assert "Yogi in your training code: 在训练代码中使用 Yogi" in config
     assert page("en").startswith("# Yogi in your training code { #practice }")
     assert page("zh").startswith("# 在训练代码中使用 Yogi { #practice }")
