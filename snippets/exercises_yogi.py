@@ -25,6 +25,11 @@ moment, v̂ and ŝ their bias-corrected values, β1 and β2 the decay rates, η 
    exactly, while Yogi's s_t grows linearly from 0, so ŝ_t = s_t/(1 − β2ᵗ)
    overshoots c (by the factor 1/(1 − e⁻¹) ≈ 1.58 at t = 1/(1 − β2)): the bias
    correction is a heuristic for Yogi.
+
+The page runs each solution after its code: the sections ``*-run`` at the end
+of this file (``python -m snippets.exercises_yogi`` prints what the page
+shows). They keep the build fast: exercise 2's run is a 2 × 3 corner of the
+sweep (six runs of 1500 steps); ``yogi_lr_eps_sweep()`` runs all sixteen.
 """
 
 
@@ -127,3 +132,35 @@ def corrected_second_moments(c=1.0, beta2=0.999, steps=3000):
         s_hat_yogi.append(s_yogi / (1 - beta2**t))
     return s_hat_adam, s_hat_yogi
 # --8<-- [end:bias-correction-heuristic]
+
+
+if __name__ == "__main__":
+    # --8<-- [start:rare-gradient-run]
+    run = rare_gradient_problem()  # C = 20, δ = 0.5, 20000 steps, seed 0
+    print(f"mean gradient {sum(run['g']) / len(run['g']):.3f}")
+    tail = 2000  # the last 2000 steps
+    for method in ("adam", "yogi"):
+        xs, ss = run[f"x_{method}"][-tail:], run[f"s_{method}"][-tail:]
+        print(f"{method}: last {tail} steps x in [{min(xs):+.3f}, "
+              f"{max(xs):+.3f}], s in [{min(ss):.1f}, {max(ss):.1f}]")
+    # --8<-- [end:rare-gradient-run]
+
+    # --8<-- [start:lr-eps-run]
+    lrs, epss = (1e-2, 1.0), (1e-3, 1e-1, 10.0)  # 6 of the 16 pairs
+    sweep = yogi_lr_eps_sweep(lrs=lrs, epss=epss)
+    print("final loss" + "".join(f"{f'ε = {eps:g}':>12}" for eps in epss))
+    for lr in lrs:
+        print(f"η = {lr:<6g}" + "".join(f"{sweep[lr, eps]:12.3f}"
+                                         for eps in epss))
+    # --8<-- [end:lr-eps-run]
+
+    # --8<-- [start:bias-correction-heuristic-run]
+    s_hat_adam, s_hat_yogi = corrected_second_moments(c=1.0, beta2=0.999,
+                                                      steps=3000)
+    for t in (1, 10, 100, 1000, 3000):
+        print(f"t = {t:4d}   Adam ŝ = {s_hat_adam[t - 1]:.4f}   "
+              f"Yogi ŝ = {s_hat_yogi[t - 1]:.4f}")
+    peak = max(range(3000), key=s_hat_yogi.__getitem__)  # index t − 1
+    print(f"Yogi's largest ŝ: {s_hat_yogi[peak]:.4f} at t = {peak + 1}, "
+          f"steps {1 - s_hat_yogi[peak] ** -0.5:.0%} too short")
+    # --8<-- [end:bias-correction-heuristic-run]

@@ -1,5 +1,7 @@
 """The exercise solutions of the Yogi chapter (snippets/exercises_yogi.py): each section runs on its
 own, is shown by both language versions of the page, and shows what the page says it shows."""
+import contextlib
+import io
 import math
 import re
 from pathlib import Path
@@ -9,49 +11,67 @@ import torch
 
 from snippets import exercises_yogi as ex
 
+from test_snippet_sections import sections
+
 ROOT = Path(__file__).resolve().parents[1]
-SOURCE = (ROOT / "snippets" / "exercises_yogi.py").read_text(encoding="utf-8")
-SECTIONS = ["rare-gradient", "lr-eps", "bias-correction-heuristic"]
-MARK = re.compile(r"^# --8<-- \[(start|end):([a-z0-9-]+)\]$", re.MULTILINE)
-
-
-def sections(source):
-    out, open_name, start = {}, None, 0
-    for m in MARK.finditer(source):
-        kind, name = m.groups()
-        if kind == "start":
-            assert open_name is None, f"{name} opens inside {open_name}"
-            open_name, start = name, m.end()
-        else:
-            assert name == open_name, f"end:{name} closes {open_name}"
-            out[name], open_name = source[start : m.start()], None
-    assert open_name is None
-    return out
+SOURCE = ROOT / "snippets" / "exercises_yogi.py"
+SOLUTIONS = ["rare-gradient", "lr-eps", "bias-correction-heuristic"]
+# each solution, then the run the page shows after it (the build runs it and shows its output)
+SECTIONS = [name for solution in SOLUTIONS for name in (solution, f"{solution}-run")]
+NUMBER = r"([-+]?\d+(?:\.\d+)?)"
 
 
 # --- the sections and the pages -----------------------------------------------------------------
 
 
 def test_sections_run_alone_when_copied():
-    """Each section is self-contained: it defines its functions with nothing but its own imports."""
+    """Each solution is self-contained: it defines its functions with nothing but its own imports;
+    its run needs only what the solution defines."""
     found = sections(SOURCE)
-    assert list(found) == SECTIONS
-    for name, body in found.items():
+    assert list(found) == SOLUTIONS + [f"{name}-run" for name in SOLUTIONS]  # the runs under __main__
+    for name in SOLUTIONS:
+        body = found[name]
         namespace = {"__name__": f"copied_{name}"}
         exec(compile(body, f"exercises_yogi.py:{name}", "exec"), namespace)
         assert all(imported in ("math", "torch") for imported in re.findall(r"^import (\w+)", body, re.MULTILINE))
+        assert "import" not in found[f"{name}-run"]
     namespace = {}
-    exec(sections(SOURCE)["bias-correction-heuristic"], namespace)
+    exec(found["bias-correction-heuristic"], namespace)
     assert namespace["corrected_second_moments"](steps=3)[0] == pytest.approx([1.0, 1.0, 1.0])
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
-def test_both_pages_show_every_solution_under_exercises(lang):
+def _solution_boxes(lang):
     page = (ROOT / "docs" / lang / "yogi.md").read_text(encoding="utf-8")
     exercises = page[page.index("{ #exercises }"):]
+    return exercises, exercises.split("??? question")[1:]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_both_pages_show_and_run_every_solution_under_exercises(lang):
+    exercises, questions = _solution_boxes(lang)
     shown = re.findall(r'--8<-- "snippets/exercises_yogi\.py:([a-z0-9-]+)"', exercises)
     assert shown == SECTIONS
-    assert exercises.count("??? question") == len(SECTIONS) == exercises.count("??? success")
+    assert len(questions) == len(SOLUTIONS) == exercises.count("??? success")
+    for solution, box in zip(SOLUTIONS, questions):
+        inside = box[box.index("    ??? success"):]  # the collapsed solution, indented 8 columns
+        run = (f'        ```python\n        --8<-- "snippets/exercises_yogi.py:{solution}-run"\n'
+               "        ```\n\n        <!-- output -->\n")
+        assert run in inside, f"{lang}: {solution}-run and its output inside the solution box"
+        assert inside.index(f'exercises_yogi.py:{solution}"') < inside.index(run)
+
+
+@pytest.fixture(scope="module")
+def printed():
+    """What each run prints when the page runs it: after its solution, in page order."""
+    found = sections(SOURCE)
+    namespace, out = {"__name__": "yogi_page"}, {}
+    for name in SOLUTIONS:
+        exec(found[name], namespace)
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            exec(found[f"{name}-run"], namespace)
+        out[name] = buffer.getvalue().splitlines()
+    return out
 
 
 # --- exercise 1: a problem where Adam fails and Yogi converges ----------------------------------
@@ -80,6 +100,28 @@ def test_adam_ends_far_from_the_optimum_and_yogi_at_it(seed):
     up = sum(1 / math.sqrt(s) for g, s in zip(run["g"], run["s_adam"]) if g < 0)
     down = sum(C / math.sqrt(s) for g, s in zip(run["g"], run["s_adam"]) if g > 0)
     assert up > 1.3 * down
+
+
+def test_what_exercise_1_prints_is_what_its_solution_says(printed):
+    """The page: the sample mean of the gradients is positive; over the last 2000 steps Adam's x is
+    never below 0.88 and Yogi's within 0.02 of −1; Adam's s falls back to about 1, Yogi's stays
+    within about 10% of C² = 400."""
+    lines = printed["rare-gradient"]
+    assert len(lines) == 3
+    mean = float(re.fullmatch(rf"mean gradient {NUMBER}", lines[0]).group(1))
+    run = ex.rare_gradient_problem()
+    assert mean == pytest.approx(sum(run["g"]) / len(run["g"]), abs=5e-4) and mean > 0
+    row = re.compile(rf"(adam|yogi): last 2000 steps x in \[{NUMBER}, {NUMBER}\], s in \[{NUMBER}, {NUMBER}\]")
+    values = {m.group(1): [float(v) for v in m.groups()[1:]] for m in map(row.fullmatch, lines[1:])}
+    (x_lo, x_hi, s_lo, s_hi), tail = values["adam"], slice(-2000, None)
+    assert (x_lo, x_hi, s_lo, s_hi) == (
+        pytest.approx(min(run["x_adam"][tail]), abs=5e-4), pytest.approx(max(run["x_adam"][tail]), abs=5e-4),
+        pytest.approx(min(run["s_adam"][tail]), abs=0.05), pytest.approx(max(run["s_adam"][tail]), abs=0.05))
+    assert x_lo >= 0.88 and x_hi <= 1.0 and 0.9 < s_lo < 1.2
+    x_lo, x_hi, s_lo, s_hi = values["yogi"]
+    assert x_lo == -1.0 and -1 < x_hi < -0.98
+    assert max(abs(min(run["x_yogi"][tail]) + 1), abs(max(run["x_yogi"][tail]) + 1)) < 0.02
+    assert 0.88 * 400 < s_lo and s_hi < 1.12 * 400 and s_lo < 0.92 * 400  # "within about 10%"
 
 
 def test_both_methods_see_the_same_stream_and_the_same_first_step():
@@ -126,6 +168,34 @@ def test_a_tiny_learning_rate_cannot_travel_far_enough(sweep):
     assert 0 < b.item() < 1e-3 * 1500 < 4.2  # about η per step at most: the intercept 4.2 is out of reach
 
 
+def test_the_shortened_run_is_a_corner_of_the_full_sweep(printed, sweep):
+    """The page runs 6 of the 16 pairs (η ∈ {1e-2, 1}, ε ∈ {1e-3, 1e-1, 10}), 1500 steps each; the
+    numbers match the full sweep, which the defaults of yogi_lr_eps_sweep run."""
+    import inspect
+
+    defaults = {k: p.default for k, p in inspect.signature(ex.yogi_lr_eps_sweep).parameters.items()}
+    assert defaults == {"lrs": (1e-3, 1e-2, 1e-1, 1.0), "epss": (1e-8, 1e-3, 1e-1, 10.0), "steps": 1500, "seed": 0}
+    assert inspect.signature(ex.train_yogi).parameters["steps"].default == 1500
+    header, *rows = printed["lr-eps"]
+    assert header.split() == ["final", "loss", "ε", "=", "0.001", "ε", "=", "0.1", "ε", "=", "10"]
+    table = {}
+    for row, lr in zip(rows, (1e-2, 1.0), strict=True):
+        label, *losses = row.split("=")[1].split()
+        assert float(label) == lr
+        table.update({(lr, eps): float(v) for eps, v in zip((1e-3, 1e-1, 10.0), losses, strict=True)})
+    assert table == {pair: pytest.approx(sweep[pair], abs=5e-4) for pair in table}
+    # what the list under the output reads off it
+    assert table[1e-2, 1e-3] == table[1e-2, 1e-1] == 0.131  # ε below √ŝ: the same at η = 0.01
+    assert table[1.0, 1e-3] > table[1e-2, 1e-3]  # η = 1 ends higher
+    assert (table[1.0, 1e-3], table[1.0, 1e-1]) == (0.203, 0.268)  # the counter-case at η = 1
+    assert table[1e-2, 10.0] > 10 * table[1e-2, 1e-3] and table[1.0, 10.0] < table[1.0, 1e-3]
+
+
+def test_eta_1e_3_ends_near_8_7_against_0_13_at_1e_2(sweep):
+    assert sweep[(1e-3, 1e-3)] == pytest.approx(8.7, abs=0.05)
+    assert sweep[(1e-2, 1e-3)] == pytest.approx(0.13, abs=0.005)
+
+
 def test_a_large_learning_rate_keeps_jittering(sweep):
     assert sweep[(1.0, 1e-3)] > 1.2 * sweep[(1e-2, 1e-3)]
     def late_spread(lr):  # how much the loss still moves over the second half of the run
@@ -163,8 +233,12 @@ def test_at_eta_1_the_final_loss_depends_on_eps_already_at_0_1(sweep):
 def test_eps_far_above_sqrt_s_hat_turns_yogi_into_momentum_sgd_with_rate_lr_over_eps(sweep):
     assert sweep[(1e-2, 10.0)] > 5 * sweep[(1e-2, 1e-3)]  # η/ε = 1e-3: too slow
     assert sweep[(1.0, 10.0)] < sweep[(1.0, 1e-3)]  # η/ε = 0.1: the jitter is gone
-    _, w1, b1 = ex.train_yogi(lr=10.0, eps=1e3, steps=600)
-    _, w2, b2 = ex.train_yogi(lr=100.0, eps=1e4, steps=600)
+    # "over the second half of the run the loss moves by less than 0.01, against about 1.5 with ε = 1e-3"
+    late = {eps: ex.train_yogi(lr=1.0, eps=eps)[0][15:] for eps in (10.0, 1e-3)}
+    assert max(late[10.0]) - min(late[10.0]) < 0.01
+    assert max(late[1e-3]) - min(late[1e-3]) == pytest.approx(1.5, abs=0.1)
+    _, w1, b1 = ex.train_yogi(lr=10.0, eps=1e3)  # the page's train_yogi(10, 1e3), 1500 steps
+    _, w2, b2 = ex.train_yogi(lr=100.0, eps=1e4)
     assert torch.allclose(w1, w2, rtol=0, atol=1e-4) and torch.allclose(b1, b2, rtol=0, atol=1e-4)
 
 
@@ -183,3 +257,19 @@ def test_bias_correction_is_exact_for_adam_and_overshoots_for_yogi():
     assert abs(peak - t_star) <= 1
     assert yogi[peak - 1] / c == pytest.approx(1 / (1 - math.exp(-1)), rel=1e-3)
     assert yogi[-1] == pytest.approx(c / (1 - beta2**steps), rel=1e-6)  # back toward c as 1 − β2ᵗ → 1
+
+
+def test_what_exercise_3_prints(printed):
+    """Adam's ŝ is c = 1 at every step shown; Yogi's starts at 1, peaks at about 1.58 at t = 1000
+    (1/(1 − e⁻¹) at t = 1/(1 − β2)), is back near 1.05 at t = 3000; the steps are up to about 20%
+    too short."""
+    *rows, last = printed["bias-correction-heuristic"]
+    row = re.compile(rf"t = +(\d+) +Adam ŝ = {NUMBER} +Yogi ŝ = {NUMBER}")
+    table = {int(t): (float(a), float(y)) for t, a, y in (row.fullmatch(r).groups() for r in rows)}
+    assert list(table) == [1, 10, 100, 1000, 3000]
+    assert all(a == 1.0 for a, _ in table.values())
+    yogi = {t: y for t, (_, y) in table.items()}
+    assert yogi[1] == 1.0 and yogi[10] < yogi[100] < yogi[1000] and yogi[3000] < yogi[1000]
+    assert yogi[1000] == pytest.approx(1 / (1 - math.exp(-1)), abs=1e-3) and yogi[3000] == pytest.approx(1.05, abs=0.01)
+    assert last == f"Yogi's largest ŝ: {yogi[1000]:.4f} at t = 1000, steps 20% too short"
+    assert 1 - (1 - math.exp(-1)) ** 0.5 == pytest.approx(0.20, abs=0.01)
