@@ -33,6 +33,7 @@ TRAIN = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_the_wheel_holds_the_package_and_nothing_of_the_site(built_site):
     wheels = sorted(p.name for p in built_site.rglob("*.whl"))
     assert wheels == [WHEEL]
