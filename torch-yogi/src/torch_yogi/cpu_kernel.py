@@ -200,10 +200,12 @@ def _unchanged(kept, pointers):
 
 
 def _grads_fit(grads, n, dtype, numels):
-    """Whether the gradients are n plain, strided, contiguous CPU tensors of ``dtype`` and these sizes."""
+    """Whether the gradients are n plain, contiguous CPU tensors of ``dtype`` and these sizes. (A
+    sparse COO tensor is not contiguous, and a CSR one raises when asked; what has no storage, as an
+    MKL-DNN tensor, raises when its pointer is read, before the kernel runs.)"""
     return (len(grads) == n and set(map(type, grads)) <= _PLAIN and all(map(_IS_CPU, grads))
-            and list(map(_LAYOUT, grads)).count(torch.strided) == n and list(map(_DTYPE, grads)).count(dtype) == n
-            and list(map(torch.Tensor.numel, grads)) == numels and all(map(torch.Tensor.is_contiguous, grads)))
+            and list(map(_DTYPE, grads)).count(dtype) == n and list(map(torch.Tensor.numel, grads)) == numels
+            and all(map(torch.Tensor.is_contiguous, grads)))
 
 
 def step(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, lr, beta1, beta2,
