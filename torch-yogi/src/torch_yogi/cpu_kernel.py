@@ -178,9 +178,9 @@ class _Checked:
     parameters' sizes and dtype, and the kernel's pointer table (its gradient column is rewritten)."""
 
     def __init__(self, kept, versions, pointers, numels, dtype, table):
-        # a kept tensor's death drops the record: while it stands, an equal id is the same object
+        # a kept tensor's death drops the record: while it stands, every checked storage is alive
         self.refs = [weakref.ref(t, _forget) for t in kept]
-        self.ids, self.versions, self.pointers = list(map(id, kept)), versions, pointers
+        self.versions, self.pointers = versions, pointers
         self.numels, self.dtype, self.table = numels, dtype, table
         self.sizes = array.array("q", numels)
 
@@ -190,13 +190,16 @@ def _forget(_ref=None):
 
 
 def _unchanged(kept, pointers):
-    """Whether every tensor in ``kept`` is the very one the last call checked, unchanged since: a
-    change of size, dtype, layout or storage in place bumps a tensor's version counter or moves its
-    data (assigning ``.data`` moves it, or keeps the same storage), and the record is dropped as
-    soon as one of its tensors dies, so an equal id is the same tensor, never a new one."""
+    """Whether the memory the last call checked is still what ``kept`` points at, unchanged.
+
+    The record is dropped as soon as one of the checked tensors dies, so while it stands every
+    checked storage is alive and no other allocation can start at one of its addresses: a tensor
+    at the same pointer is the checked one or a view of its storage, and the kernel writes only
+    within the checked extents. A change of size, dtype, layout or storage in place bumps the
+    tensor's version counter or moves its data (assigning ``.data`` moves it, or keeps the same
+    storage); either sends the call to the full check."""
     seen = _checked_state[0]
-    return (seen is not None and pointers == seen.pointers and list(map(id, kept)) == seen.ids
-            and list(map(_VERSION, kept)) == seen.versions)
+    return seen is not None and pointers == seen.pointers and list(map(_VERSION, kept)) == seen.versions
 
 
 def _grads_fit(grads, n, dtype, numels):
