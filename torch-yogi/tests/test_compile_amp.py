@@ -110,3 +110,14 @@ def test_capturable_on_cpu_with_default_flags_gets_torchs_message():
     p.grad = torch.ones(3)
     with pytest.raises(AssertionError, match="If capturable=True, params and state_steps must be on supported"):
         Yogi([p], capturable=True).step()
+
+
+def test_under_fake_tensor_mode_the_fused_step_runs_its_fake_implementation():
+    from torch._subclasses.fake_tensor import FakeTensorMode
+
+    with FakeTensorMode():
+        p = torch.nn.Parameter(torch.ones(3))
+        p.grad = torch.ones(3)
+        opt = Yogi([p], fused=True)
+        opt.step()  # the operator's fake implementation: no kernel touches fake memory
+        assert type(opt.state[p]["exp_avg"]).__name__ == "FakeTensor"
