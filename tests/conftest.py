@@ -1,7 +1,11 @@
-"""Shared test fixtures: the device matrix and the pytest markers.
+"""Shared test fixtures: the device matrix, the built sites and the pytest markers.
 
-Run everything with ``python -m pytest``; select the quick inner loop with
-``-m "not slow and not browser"``.
+Run everything with ``python -m pytest``; select the quick inner loop with ``-m "not slow"``.
+
+The tests read the real airfoil data where the README says it is: the folder
+``$ADAM_YOGI_DATA_DIR`` names, else ``../shared/data`` beside the checkout, which is then given to
+every process the tests start as ``$ADAM_YOGI_DATA_DIR`` (the site's build, the reader's runs),
+so that the site and the reader's runs of it always read the same data.
 """
 import os
 import sys
@@ -14,9 +18,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `import snippets` works however pytest is started
     sys.path.insert(0, str(ROOT))
 
+from site_pages import PLANTED  # noqa: E402
+from tools.site_build import build_site, checkout_copy  # noqa: E402
 
 SHARED_DATA = ROOT.parent / "shared" / "data"
-if "ADAM_YOGI_DATA_DIR" not in os.environ and (SHARED_DATA / "airfoil_self_noise.dat").is_file():
+if not os.environ.get("ADAM_YOGI_DATA_DIR") and (SHARED_DATA / "airfoil_self_noise.dat").is_file():
     # The project downloads the file itself; tests may use the copy beside the checkout.
     os.environ["ADAM_YOGI_DATA_DIR"] = str(SHARED_DATA)
 
@@ -24,6 +30,17 @@ if "ADAM_YOGI_DATA_DIR" not in os.environ and (SHARED_DATA / "airfoil_self_noise
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes more than a few seconds (a site build, a long run)")
     config.addinivalue_line("markers", "browser: drives headless Chromium through Playwright")
+
+
+SITE_FIXTURES = {"built_site", "sub_path_site", "server"}  # each needs a whole build of the site
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that needs a built site is slow, whether or not its module says so: `-m "not slow"`
+    never builds the site."""
+    for item in items:
+        if SITE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 _CUDA_SKIP = pytest.mark.skipif(
@@ -37,38 +54,8 @@ def device(request):
     return torch.device(request.param)
 
 
-# --- the built site, shared by the site and browser tests --------------------------------------
+# --- the built sites, shared by the site and browser tests --------------------------------------
 
-import os
-import subprocess
-import time
-
-
-def build_site(dest, env=None, config=ROOT / "mkdocs.yml"):
-    """`mkdocs build --strict` into ``dest``; returns (completed process, seconds)."""
-    start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "-f", str(config), "-d", str(dest)],
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-    )
-    return proc, time.perf_counter() - start
-
-
-
-def site_for_measuring(site, tmp):
-    """The measurement scripts' site: ``site`` when given, else a clean build into ``tmp``
-    (its time printed); a failed build ends the script with mkdocs' error."""
-    if site is not None:
-        return site
-    site = Path(tmp) / "site"
-    proc, seconds = build_site(site)
-    if proc.returncode != 0:
-        sys.exit(f"mkdocs build failed:\n{proc.stderr[-3000:]}")
-    print(f"clean mkdocs build --strict: {seconds:.1f} s")
-    return site
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory):
@@ -100,16 +87,27 @@ def server(built_site):
 
 @pytest.fixture(scope="session")
 def sub_path_site(tmp_path_factory):
-    """The site built with SITE_URL set to a sub-path of a loopback address, served there:
-    yields (site folder, base URL). Absolute alternate links and the 404 page under a sub-path
-    are tested on it. (The server takes its port first: the build must know the address.)"""
+    """The site built in a copy of the checkout, with SITE_URL set to a sub-path of a loopback
+    address, served there: yields (site folder, base URL, checkout copy). Absolute alternate
+    links and the 404 page under a sub-path are tested on it; so is what the copy was given
+    that git does not track (``PLANTED``: an untracked file, a link out of the repository),
+    which must reach no download; and, compared with ``built_site``, that a second clean build
+    (elsewhere, at another address) gives the same figures and code archive. (The server takes
+    its port first: the build must know the address.)"""
     from browser_support import Server
 
+    checkout = checkout_copy(tmp_path_factory.mktemp("checkout"))
+    for name, content in PLANTED.items():
+        (checkout / name).parent.mkdir(parents=True, exist_ok=True)
+        if name.endswith("zz_link.py"):
+            (checkout / name).symlink_to(content)
+        else:
+            (checkout / name).write_text(content, encoding="utf-8")
     dest = tmp_path_factory.mktemp("site-sub-path")
     host = Server(dest, prefix="/adam-yogi/")
-    proc, seconds = build_site(dest, env={"SITE_URL": host.base})
+    proc, seconds = build_site(dest, env={"SITE_URL": host.base}, root=checkout)
     assert proc.returncode == 0, f"mkdocs build --strict with SITE_URL={host.base} failed:\n{proc.stdout}\n{proc.stderr}"
-    yield dest, host.base
+    yield dest, host.base, checkout
     host.close()
 
 

@@ -6,6 +6,10 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 LANGUAGES = ("zh", "en")  # zh is the default language, at the site root
 PAGE_SUFFIXES = (".md", ".py")  # Markdown pages and jupytext notebooks
+# What conftest.py's sub_path_site gives its copy of the checkout that git does not track (an
+# untracked file; a link out of the repository): neither may reach the code archive or the
+# offline zip (tests/test_pipeline.py).
+PLANTED = {"snippets/zz_local_notes.py": "notes = 'not for publishing'\n", "snippets/tools/zz_link.py": "/etc/os-release"}
 
 
 def source_pages(lang):
@@ -46,19 +50,22 @@ def resource_refs(html):
     return parser.refs
 
 
-def chapters_hook():
-    """hooks/chapters.py, the hooks' reading of pages and sections (one home for that logic)."""
+def hooks_module(name):
+    """``hooks.<name>`` (``"pages.chapters"``, ``"runs.page_runs"``): the build's modules, imported
+    as the build imports them, from the checkout's root."""
     import importlib
     import sys
 
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    return importlib.import_module("hooks.chapters")
+    return importlib.import_module(f"hooks.{name}")
+
+
+def chapters_hook():
+    """hooks/pages/chapters.py, the build's reading of pages and sections (one home for that logic)."""
+    return hooks_module("pages.chapters")
 
 
 def hook_module(name):
-    """hooks/<name>.py, a module the hooks share (figures, labels)."""
-    import importlib
-
-    chapters_hook()
-    return importlib.import_module(f"hooks.{name}")
+    """hooks/pages/<name>.py, a module of what the pages are made of (figures, labels)."""
+    return hooks_module(f"pages.{name}")

@@ -196,19 +196,24 @@ def test_adamw_multiplies_by_1_minus_lr_lambda_then_takes_an_adam_step():
         assert p.item() == pytest.approx(2.0 * (1 - lr * lam) - step, rel=1e-12)
 
 
-def test_for_sgd_l2_and_weight_decay_are_the_same():
+def test_for_sgd_the_l2_penalty_is_weight_decay():
+    """The page: for plain SGD, adding the L2 penalty λ/2·‖x‖² to the loss is weight decay: the
+    penalty's gradient λx joins g_t, and each step shrinks x by exactly ηλx. From the page's
+    equations in float64, with autograd for the penalty's gradient (a penalty of λ·‖x‖², say,
+    would shrink x twice as much)."""
     lr, lam = 0.1, 0.01
-    a = torch.full((3,), 1.5, dtype=torch.float64, requires_grad=True)
-    b = a.detach().clone().requires_grad_(True)
-    opt_a = torch.optim.SGD([a], lr=lr, weight_decay=lam)  # g + λx
-    opt_b = torch.optim.SGD([b], lr=lr)
+    x = torch.tensor([1.5, -0.25, 3.0], dtype=torch.float64, requires_grad=True)
+    (penalty_grad,) = torch.autograd.grad(lam / 2 * x.pow(2).sum(), x)
+    x = x.detach()
+    torch.testing.assert_close(penalty_grad, lam * x, rtol=1e-15, atol=0)
     for g in (0.3, -0.2, 0.5):
-        a.grad = torch.full_like(a, g)
-        b.data.mul_(1 - lr * lam)  # x ← (1 − ηλ)·x, then the plain step
-        b.grad = torch.full_like(b, g)
-        opt_a.step()
-        opt_b.step()
-    torch.testing.assert_close(a, b, rtol=1e-14, atol=0)
+        g = torch.full_like(x, g)
+        l2_step = x - lr * (g + penalty_grad)  # SGD on the loss plus the penalty
+        decayed = (1 - lr * lam) * x - lr * g  # x ← (1 − ηλ)·x, then the plain step
+        torch.testing.assert_close(l2_step, decayed, rtol=1e-15, atol=0)
+        torch.testing.assert_close(x - l2_step - lr * g, lr * lam * x, rtol=1e-12, atol=0)  # shrinks by ηλx
+        x = l2_step
+        penalty_grad = lam * x
 
 
 def test_yogi_takes_decoupled_weight_decay_the_same_way():

@@ -67,7 +67,7 @@ def test_page_loads_cold_with_its_math_and_every_request_answered(browser, serve
         index = [url for url in visit.requests if "search_index" in url]
         assert index == [], f"the search index loaded before anyone searched: {index}"
         # A cold load of any page, everything included, stays under 2 MB (issue 2's floor;
-        # timings are measured by tests/measure_site.py, not asserted).
+        # timings are measured by tools/measure_site.py, not asserted).
         assert 50_000 < visit.bytes <= 2_000_000, f"{visit.bytes} bytes transferred"
 
 
@@ -106,7 +106,7 @@ def test_no_serious_accessibility_violation(browser, server, lang, rel, scheme):
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_colour_scheme_meta_follows_the_palette(browser, server, scheme):
-    """One <meta name="color-scheme">, the page's own (hooks/theme_assets.py has Material's
+    """One <meta name="color-scheme">, the page's own (hooks/theme/material.py has Material's
     bundle keep it): it states the scheme shown from the start, and a palette switch updates it."""
     with Visit(browser, server, color_scheme=scheme) as visit:
         page = visit.open(urljoin(server, page_url("yogi.md", "en")))
@@ -221,7 +221,7 @@ def test_404_page_at_the_root(browser, server, lang):
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_404_page_under_a_sub_path(browser, sub_path_site, lang):
-    site, base = sub_path_site
+    site, base, _ = sub_path_site
     prefix = "" if lang == LANGUAGES[0] else f"{lang}/"
     _check_not_found(browser, base, f"{prefix}no/such/page/", lang)
 

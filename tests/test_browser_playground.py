@@ -10,7 +10,7 @@ from urllib.parse import urljoin
 import pytest
 
 from browser_support import BROWSER_TEST, Visit
-from site_pages import LANGUAGES, ROOT, page_url
+from site_pages import LANGUAGES, ROOT, chapters_hook, hooks_module, page_url
 
 pytestmark = BROWSER_TEST
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
@@ -18,16 +18,23 @@ pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 from snippets import counterexample  # noqa: E402
 
 
-def _playground_hook():
-    import importlib.util
+def page_block(target):
+    """Run one of the pages' code blocks as the page runs it, with the names it uses from the
+    blocks before it imported from their files: its namespace (here, in the test's process; the
+    build takes the playground's data from its page run, hooks/runs/playground.py)."""
+    import contextlib
+    import io
 
-    spec = importlib.util.spec_from_file_location("playground_hook", ROOT / "hooks" / "playground.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    from snippets import moments
+
+    namespace = {"spiky_gradients": moments.spiky_gradients, "second_moments": moments.second_moments,
+                 "play": counterexample.play}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(compile(chapters_hook().section(target), target, "exec"), namespace)
+    return namespace
 
 
-playground_hook = _playground_hook()
+playground_hook = hooks_module("runs.playground")
 
 PAGES = {"yogi.md": ("spikes", "spikes-0.99", 3), "convergence.md": ("counterexample", "counterexample-3", 4)}
 CASES = [(lang, rel) for lang in LANGUAGES for rel in PAGES]
@@ -113,7 +120,7 @@ def test_the_preset_marked_as_the_figure_draws_the_pages_run(browser, server, la
     visit, page = _open(browser, server, lang, "yogi.md")
     try:
         drawn = page.evaluate("playground.drawn()")
-        run, _ = playground_hook.page_block(playground_hook.SPIKES)  # the page's own block
+        run = page_block(playground_hook.SPIKES)  # the page's own block
         assert drawn["adam"]["g"] == run["g"].tolist()
         assert drawn["adam"]["s"] == run["s_adam"] and drawn["yogi"]["s"] == run["s_yogi"]
     finally:
@@ -121,7 +128,7 @@ def test_the_preset_marked_as_the_figure_draws_the_pages_run(browser, server, la
     visit, page = _open(browser, server, lang, "convergence.md")
     try:
         drawn = page.evaluate("playground.drawn()")
-        run, _ = playground_hook.page_block(playground_hook.COUNTEREXAMPLE)
+        run = page_block(playground_hook.COUNTEREXAMPLE)
         for method, trajectory in run["trajectories"].items():
             assert drawn[method]["xs"] == trajectory.xs and drawn[method]["avgRegret"] == trajectory.avg_regret
     finally:

@@ -1,17 +1,15 @@
-"""hooks/cjk_text.py: a line break in Chinese prose is not shown as a space.
+"""hooks/theme/cjk_text.py: a line break in Chinese prose is not shown as a space.
 
 The unit tests pin the rule; the site test reads every built Chinese page, notebooks included,
 with its own parser and finds no line break left between two Chinese characters."""
 import re
-import sys
 from html.parser import HTMLParser
 
 import pytest
 
-from site_pages import ROOT, built_html, source_pages
+from site_pages import built_html, hooks_module, source_pages
 
-sys.path.insert(0, str(ROOT / "hooks"))
-from cjk_text import join_cjk_lines  # noqa: E402
+join_cjk_lines = hooks_module("theme.cjk_text").join_cjk_lines
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff"
 FULL_WIDTH = "\u3000-\u303f\uff00-\uffef"

@@ -1,4 +1,4 @@
-"""hooks/code_spans.py: code blocks lose the token spans that have no colour of their own, and
+"""hooks/theme/code_spans.py: code blocks lose the token spans that have no colour of their own, and
 nothing a reader sees or copies changes."""
 import html
 import re
@@ -7,18 +7,13 @@ from pathlib import Path
 import material
 import pytest
 
-from site_pages import LANGUAGES, ROOT, built_html, source_pages
+from site_pages import LANGUAGES, ROOT, built_html, hooks_module, source_pages
 
 TAG = re.compile(r"<[^>]+>")
 
 
 def _hook():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("code_spans_under_test", ROOT / "hooks" / "code_spans.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return hooks_module("theme.code_spans")
 
 
 def _text(fragment):

@@ -22,7 +22,8 @@ from snippets.data import FILENAME, SHA1, AirfoilUnavailable, load_airfoil
 from test_snippet_sections import sections  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-REAL_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
+# The real file, where conftest.py found it ($ADAM_YOGI_DATA_DIR, or ../shared/data beside the checkout)
+REAL_DIR = Path(os.environ.get("ADAM_YOGI_DATA_DIR") or Path(__file__).resolve().parents[2] / "shared" / "data")
 REAL_FILE = REAL_DIR / FILENAME
 
 
@@ -114,7 +115,7 @@ class Server:
                 pass
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/{FILENAME}"
 
     def close(self):

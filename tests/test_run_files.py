@@ -49,11 +49,19 @@ def test_python_dash_m_prints_the_chapters_results(chapter):
 
 
 @pytest.mark.parametrize("chapter", RUN_FILES)
-def test_a_run_file_takes_no_options_and_says_so(chapter):
-    """A flag it cannot honour is an error naming it, not a full run that ignores it."""
-    run = [sys.executable, "-m", f"snippets.run_{chapter}"]
-    stray = subprocess.run(run + ["--epochs", "1"], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert stray.returncode == 2 and "unrecognized arguments: --epochs 1" in stray.stderr
-    assert stray.stdout == ""  # nothing ran
-    shown = subprocess.run(run + ["--help"], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert shown.returncode == 0 and shown.stdout.startswith("usage:")
+def test_a_run_file_takes_no_options_and_says_so(chapter, monkeypatch, capsys):
+    """A flag it cannot honour is an error naming it, not a full run that ignores it. (Run as
+    `python -m` runs it, with runpy, in this process: the options are read before anything runs.)"""
+    import runpy
+
+    for argv, status in ([["--epochs", "1"], 2], [["--help"], 0]):
+        monkeypatch.setattr(sys, "argv", [f"snippets/run_{chapter}.py", *argv])
+        monkeypatch.delitem(sys.modules, f"snippets.run_{chapter}", raising=False)  # as a fresh `python -m`
+        with pytest.raises(SystemExit) as exited:
+            runpy.run_module(f"snippets.run_{chapter}", run_name="__main__", alter_sys=True)
+        out, err = capsys.readouterr()
+        assert exited.value.code == status, err
+        if status:
+            assert "unrecognized arguments: --epochs 1" in err and out == ""  # nothing ran
+        else:
+            assert out.startswith("usage:")

@@ -1,7 +1,9 @@
 """What a reader takes away runs anywhere: the code blocks of every chapter, copied from the
 built pages in page order; every notebook and script the site offers; the code archive. Each
 runs in a temporary folder outside the repository, with no PYTHONPATH, torch (and matplotlib
-for the plots) the only packages it may use, and prints the results the page shows."""
+for the plots) the only packages it may use, and prints the results the page shows. The reader
+reads the data the site was built with: ``$ADAM_YOGI_DATA_DIR``, which conftest.py sets from
+``../shared/data`` when it is not given."""
 import ast
 import os
 import re
@@ -22,7 +24,6 @@ pytestmark = pytest.mark.slow
 chapters = chapters_hook()
 CHAPTERS = chapters.chapter_names()
 WITH_NOTEBOOKS = [c for c in CHAPTERS if (ROOT / "docs" / "zh" / "notebooks" / f"{c}.py").is_file()]
-SHARED_DATA = ROOT.parent / "shared" / "data"
 TIMING = re.compile(r"\d+\.\d+ sec/epoch")
 IMPORTS_SNIPPETS = re.compile(r"^\s*(?:import\s+snippets\b|from\s+snippets\b)", re.M)
 # A download link as the built page has it: `download` with an empty value, or none.
@@ -79,10 +80,9 @@ def normalized(lines):
 
 
 def reader_env(**extra):
-    """A reader's environment: no PYTHONPATH; the shared data when this checkout has it."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MPLBACKEND", "ADAM_YOGI_DATA_DIR")}
-    if (SHARED_DATA / "airfoil_self_noise.dat").is_file():
-        env["ADAM_YOGI_DATA_DIR"] = str(SHARED_DATA)
+    """A reader's environment: no PYTHONPATH; the data the site's build read (the same
+    ``$ADAM_YOGI_DATA_DIR``, however it was given)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MPLBACKEND")}
     return {**env, **extra}
 
 
@@ -263,6 +263,9 @@ def test_the_archive_unpacks_and_runs_outside_the_repository(built_site, tmp_pat
         requirements = z.read("adam-yogi/requirements.txt").decode()
         z.extractall(tmp_path)
     assert "adam-yogi/snippets/train.py" in names and "adam-yogi/snippets/optim.py" in names
+    tracked = subprocess.run(["git", "-C", str(ROOT), "ls-files", "snippets"], capture_output=True, text=True).stdout.split()
+    assert names[2:] == sorted(f"adam-yogi/{n}" for n in tracked if n.endswith(".py") and (ROOT / n).is_file()), \
+        "exactly the files git tracks"
     assert not any("/tools/" in n or "torch-yogi" in n for n in names)  # the package and the benchmarks stay out
     assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
     versions = chapters.tested_versions()
@@ -270,9 +273,9 @@ def test_the_archive_unpacks_and_runs_outside_the_repository(built_site, tmp_pat
     assert not IMPORTS_SNIPPETS.search(readme) and "pip install -r requirements.txt" in readme
     top = tmp_path / "adam-yogi"
     env = reader_env(HOME=str(tmp_path), XDG_CACHE_HOME=str(tmp_path / "cache"))
-    env.pop("ADAM_YOGI_DATA_DIR", None)
+    data_dir = env.pop("ADAM_YOGI_DATA_DIR", None) or str(top)
     proc = subprocess.run([sys.executable, "-m", "snippets.train", "--optimizer", "yogi", "--allow-synthetic",
-                           "--device", "cpu", "--data-dir", str(SHARED_DATA) if SHARED_DATA.is_dir() else str(top)],
+                           "--device", "cpu", "--data-dir", data_dir],
                           cwd=top, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     first, second = proc.stdout.splitlines()

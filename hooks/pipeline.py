@@ -1,0 +1,302 @@
+"""The build, event by event: the one hook mkdocs.yml names. Each event below lists, in the
+order they run, the steps of the stages (hooks/<stage>/) it calls and the job of each. Where a
+step must come before or after another plugin, its event says so with a priority, here and
+nowhere else: mkdocs-static-i18n (i18n) builds the default language first and the others from
+its ``on_post_build`` (-100), rebuilding the file list in its ``on_files`` (-100); Material's
+search plugin indexes each page in ``on_page_context`` (0, before any hook of the same priority).
+
+on_startup      whether this is `mkdocs build` or `mkdocs serve` (which keeps runs between rebuilds)
+on_config       (the build MkDocs began; i18n's nested builds skip it)
+  1 build/lock            wait for, or refuse beside, another build of this checkout — before
+                          MkDocs empties the site folder
+  2 pages/*               under `mkdocs serve`: the page readers, figures and words reloaded
+  3 pages/chapters        every page of every language read and parsed, once
+  4 runs/page_runs        the chapters' code starts running in a `python -I` outside the
+                          repository (kept runs come from .cache/pages under serve)
+  5 downloads/package     pip starts building the torch-yogi wheel
+  6 math/mathjax          Node starts loading MathJax
+  7 search/jieba_cache    jieba loads its dictionary from .cache/jieba
+  8 runs/benchmark        (a build with a benchmark marker) the benchmark's imports
+on_files        (-150: after i18n rebuilt the file list; each language)
+  1 runs/page_runs        the runs' results (awaited once)
+  2 runs/benchmark        the benchmark table, measured once the runs are done
+  3 runs/results          the figures of this language, as files
+  4 notebooks/pages       the notebooks with this build's outputs, and their scripts, written
+                          beside their pages; the notebook pages read from them
+  5 theme/material        Material's assets: no maps or unused lunr languages; the palette
+                          sheet, the bundle and the search worker edited
+  6 downloads/offline     a placeholder for the offline zip, which is written last
+on_env          theme/image_sizes: the build's files, for the images' sizes
+on_page_markdown
+  (100: before i18n)      pages/includes: each include line becomes its section's code
+  (0)                     runs/results: output markers, figures, benchmark, notes;
+                          notebooks/pages, downloads/archive, downloads/package: download links
+on_page_content notebooks/pages, notebooks/markup, notebooks/css (notebook pages): download
+                links, valid static markup, pruned style sheets; theme/cjk_text: no line breaks
+                in Chinese prose; theme/table_headers; then math/mathjax: every formula typeset
+on_page_context (100: before the search plugin) math/mathjax: the drawn glyphs hidden from it;
+                (0) theme/language_links: the switcher's links; search/index: the page's index;
+                (-100) math/mathjax: the glyphs back
+on_template_context  theme/not_found: the 404 page without a language switch; search/index
+on_post_template     theme/not_found: the switch back for the other pages
+on_post_page    math/mathjax: first fonts preloaded; notebooks/markup: style sheets to the head;
+                runs/playground: its script; theme/image_sizes; theme/code_spans
+on_post_build
+  (100: each language, before i18n builds the next)  theme/not_found, theme/language_links
+  (-150: once, after i18n built every language)      search/index: one index per language;
+                math/mathjax: the formulas' style sheet and fonts; downloads/archive: the code;
+                downloads/package: the wheel; runs/playground: the spike stream;
+                downloads/offline: the whole site as a zip (last); then every page and
+                download is checked to be there, and build/lock lets go
+on_build_error  the runner and pip are ended, the lock let go
+on_shutdown     the same, when `mkdocs serve` stops
+"""
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+
+# MkDocs puts this file's folder on sys.path while it loads the hook: the stages are imported
+# as hooks.<stage>.<module>, from the checkout's root, and never by their bare names.
+HOOKS = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HOOKS]
+if str(HOOKS.parent) not in sys.path:
+    sys.path.insert(0, str(HOOKS.parent))
+
+from mkdocs.exceptions import PluginError  # noqa: E402
+from mkdocs.plugins import CombinedEvent, event_priority, get_plugin_logger  # noqa: E402
+
+from hooks import reload_content  # noqa: E402
+from hooks.build import cache, plugins  # noqa: E402
+from hooks.build.lock import BuildBusy, BuildLock, wait_seconds  # noqa: E402
+from hooks.downloads import archive, offline, package  # noqa: E402
+from hooks.math import mathjax  # noqa: E402
+from hooks.notebooks import css, markup  # noqa: E402
+from hooks.notebooks import pages as notebook_pages  # noqa: E402
+from hooks.pages import chapters, includes  # noqa: E402
+from hooks.runs import benchmark, page_runs, playground, results  # noqa: E402
+from hooks.search import index as search_index  # noqa: E402
+from hooks.search import jieba_cache  # noqa: E402
+from hooks.theme import cjk_text, code_spans, image_sizes, language_links, material, not_found, table_headers  # noqa: E402
+
+log = get_plugin_logger("build")
+LOCK = BuildLock(cache.CACHE / "build.lock")
+_build: dict = {}  # the state of the build under way (the one MkDocs began and i18n's nested ones)
+
+
+def on_startup(command, dirty):
+    _build["command"] = command
+
+
+def _serving() -> bool:
+    return _build.get("command") == "serve"
+
+
+@event_priority(100)  # before every plugin's: nothing is started, and the site is not emptied, before the lock
+def on_config(config):
+    if plugins.nested(config):
+        return config
+    try:
+        LOCK.acquire(f"mkdocs {_build.get('command', 'build')} into {config.site_dir}", wait_seconds(), say=log.info)
+    except (BuildBusy, ValueError) as error:
+        raise PluginError(str(error)) from None
+    if _serving():  # an edit is what runs: the page readers and the snippets imported afresh
+        reload_content()
+        for name in [m for m in sys.modules if m == "snippets" or m.startswith("snippets.")]:
+            del sys.modules[name]
+    mathjax.check_config(config)
+    notebook_pages.check_config(config)
+    try:
+        pages = chapters.Pages(config.docs_dir)
+    except ValueError as error:
+        raise PluginError(str(error)) from None
+    markers = {item.kind for items in pages.items.values() for item in items}
+    _build.update(
+        pages=pages,
+        runs=page_runs.PageRuns(pages, os.environ.get(page_runs.ENV_DEVICE, ""), use_cache=_serving(),
+                                exports=playground.EXPORTS).start(),
+        benchmark=benchmark.Benchmark(use_cache=_serving()) if "benchmark" in markers else None,
+        wheel=package.start_build(),
+        expected=set(),
+    )
+    mathjax.start()
+    jieba_cache.start()
+    if _build["benchmark"] is not None and not _serving():
+        threading.Thread(target=benchmark.preload, daemon=True).start()
+    return config
+
+
+@event_priority(-150)  # after i18n (-100) rebuilt the file list of the language being built
+def on_files(files, config):
+    lang, default = plugins.current_language(config), plugins.default_language(config)
+    runs = _build["runs"]
+    ran = runs.run()
+    if _build["benchmark"] is not None:
+        device = runs.device
+        _build["benchmark_shown"] = (benchmark.command(device), _build["benchmark"].table(device),
+                                     {"device": device, "torch": _torch_version()})
+    _build["owners"] = results.figure_owners(ran)
+    for file in results.figure_files(ran, lang, "" if lang == default else f"{lang}/", config):
+        files.append(file)
+    files = notebook_pages.notebook_pages(files, config, _build["pages"], ran)
+    search = config.plugins.get("material/search") or config.plugins["search"]
+    files = material.served_assets(files, config, search.config.lang)
+    files = offline.placeholder(files, config)
+    _build["expected"].update(file.abs_dest_path for file in files.documentation_pages())
+    return files
+
+
+def on_env(env, config, files):
+    image_sizes.remember_files(files)
+    return env
+
+
+def _page_name(page) -> tuple[str, str]:
+    lang, rel = page.file.src_uri.split("/", 1)
+    return lang, rel.removesuffix(".md")
+
+
+@event_priority(100)  # before i18n (50) changes any line: the lines are the ones the build read
+def _page_code(markdown, page, config, files):
+    if notebook_pages.is_notebook_page(page) or not page.file.src_uri.endswith(".md"):
+        return markdown
+    lang, name = _page_name(page)
+    pages = _build["pages"]
+    if (lang, name) not in pages.items:
+        raise PluginError(f"docs/{page.file.src_uri} is not a page this build read as it started: build again")
+    if markdown != pages.markdown[lang, name]:
+        raise PluginError(f"docs/{page.file.src_uri} changed while this build ran: build again")
+    try:
+        return includes.expand(markdown, pages.page(lang, name), pages.section, f"docs/{page.file.src_uri}")
+    except ValueError as error:
+        raise PluginError(str(error)) from None
+
+
+def _page_results(markdown, page, config, files):
+    if notebook_pages.is_notebook_page(page):
+        return markdown
+    lang, name = _page_name(page)
+    markdown = results.show(markdown, page.file.src_uri, lang, name, _build["runs"].results, _build["owners"],
+                            _build.get("benchmark_shown"))
+    markdown = notebook_pages.download_box(markdown, page, config)
+    markdown = archive.link(markdown, page, config)
+    return package.link(markdown, page)
+
+
+on_page_markdown = CombinedEvent(_page_code, _page_results)
+
+
+def on_page_content(html, page, config, files):
+    if notebook_pages.is_notebook_page(page):
+        html = notebook_pages.with_downloads(html, page, config)
+        html = markup.static_markup(html, page.toc, page.file.src_uri)
+        html = css.prune_styles(html)
+    html = cjk_text.join_cjk_lines(html)
+    html = table_headers.ordinary_empty_headers(html)
+    return mathjax.typeset(html, page.file.src_uri)
+
+
+def _index_url(context, config):
+    """overrides/main.html points search.js at the index of the language being built."""
+    context["search_index_url"] = search_index.index_path(plugins.current_language(config),
+                                                          plugins.default_language(config))
+    return context
+
+
+@event_priority(100)  # before the search plugin (0) reads the page
+def _before_search(context, page, config, nav):
+    mathjax.hide_drawn_math(page)
+    return context
+
+
+def _page_context(context, page, config, nav):
+    language_links.switcher_links(page, config)
+    return _index_url(context, config)
+
+
+@event_priority(-100)  # after the search plugin (0) has indexed the page
+def _after_search(context, page, config, nav):
+    mathjax.restore_drawn_math(page)
+    return context
+
+
+on_page_context = CombinedEvent(_before_search, _page_context, _after_search)
+
+
+def on_template_context(context, template_name, config):
+    not_found.without_switch(template_name, config)
+    return _index_url(context, config)  # 404.html searches too
+
+
+def on_post_template(output_content, template_name, config):
+    not_found.restore_switch(template_name, config)
+    return output_content
+
+
+def on_post_page(output, page, config):
+    output = mathjax.preloaded(output)
+    if notebook_pages.is_notebook_page(page):
+        output = markup.styles_to_head(output, page.file.src_uri)
+    output = playground.with_script(output, page)
+    output = image_sizes.sized_images(output, page)
+    return code_spans.unwrapped(output)
+
+
+@event_priority(100)  # each language's build, before i18n (-100) starts the next one
+def _each_language(config):
+    not_found.place(config)
+    language_links.write_sitemaps(config)
+
+
+@event_priority(-150)  # once, after i18n (-100) has built every language and merged the search index
+def _whole_site(config):
+    if plugins.nested(config):
+        return
+    site = Path(config.site_dir)
+    languages, default = plugins.languages(config), plugins.default_language(config)
+    search_index.split_index(site, languages, default)
+    mathjax.write_stylesheet(site)
+    archive.write(site)
+    wheel = package.finish_build(_build.pop("wheel"), site)
+    spikes = _build["pages"].section(playground.SPIKES)
+    playground.publish(playground.spike_stream(_build["runs"].results, spikes), site)
+    offline.write(config)  # last: the copy of everything else
+    expected = _build["expected"] | {str(site / name) for name in (archive.ARCHIVE, offline.ZIP, mathjax.STYLESHEET)}
+    expected |= {str(site / search_index.index_path(lang, default)) for lang in languages}
+    expected |= {str(site / ("" if lang == default else lang) / not_found.NOT_FOUND) for lang in languages}
+    expected.add(str(wheel))
+    missing = sorted(os.path.relpath(path, site) for path in expected if not os.path.isfile(path))
+    if missing:
+        raise PluginError(f"the site in {site} is incomplete: {len(missing)} files are missing "
+                          f"({', '.join(missing[:5])}); did something else change it while this build ran?")
+    _finish()
+
+
+on_post_build = CombinedEvent(_each_language, _whole_site)
+
+
+def _finish():
+    """The end of a build, however it ended: nothing left running, the lock let go."""
+    runs, wheel = _build.pop("runs", None), _build.pop("wheel", None)
+    if runs is not None:
+        runs.stop()
+    if wheel is not None:
+        wheel.close()
+    LOCK.release()
+
+
+def on_build_error(error):
+    _finish()
+
+
+def on_shutdown():
+    _finish()
+
+
+def _torch_version() -> str:
+    import torch
+
+    return torch.__version__
+
