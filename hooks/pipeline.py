@@ -13,13 +13,14 @@ on_config       (the build MkDocs began; i18n's nested builds skip it)
   3 pages/chapters        every page of every language read and parsed, once
   4 runs/page_runs        the chapters' code starts running in a `python -I` outside the
                           repository (kept runs come from .cache/pages under serve)
-  5 downloads/package     pip starts building the torch-yogi wheel
+  5 downloads/package     pip starts building the torch-yogi wheel (at a lower priority: the
+                          runs come first)
   6 math/mathjax          Node starts loading MathJax
   7 search/jieba_cache    jieba loads its dictionary from .cache/jieba
-  8 runs/benchmark        (a build with a benchmark marker) the benchmark's imports
 on_files        (-150: after i18n rebuilt the file list; each language)
   1 runs/page_runs        the runs' results (awaited once)
-  2 runs/benchmark        the benchmark table, measured once the runs are done
+  2 runs/benchmark        (a site with a benchmark marker) `python -m tools.benchmark` starts,
+                          once the runs are done; the pages render meanwhile
   3 runs/results          the figures of this language, as files
   4 notebooks/pages       the notebooks with this build's outputs, and their scripts, written
                           beside their pages; the notebook pages read from them
@@ -29,12 +30,14 @@ on_files        (-150: after i18n rebuilt the file list; each language)
 on_env          theme/image_sizes: the build's files, for the images' sizes
 on_page_markdown
   (100: before i18n)      pages/includes: each include line becomes its section's code
-  (0)                     runs/results: output markers, figures, benchmark, notes;
+  (0)                     runs/results: output markers, figures, the benchmark's command (its
+                          table's place held), notes;
                           notebooks/pages, downloads/archive, downloads/package: download links
 on_page_content notebooks/pages, notebooks/markup, notebooks/css (notebook pages): download
                 links, valid static markup, pruned style sheets; theme/cjk_text: no line breaks
                 in Chinese prose; theme/table_headers; then math/mathjax: every formula typeset
-on_page_context (100: before the search plugin) math/mathjax: the drawn glyphs hidden from it;
+on_page_context (100: before the search plugin) runs/results: the benchmark's table, awaited
+                and put in its place (theme/table_headers); math/mathjax: the drawn glyphs hidden;
                 (0) theme/language_links: the switcher's links; search/index: the page's index;
                 (-100) math/mathjax: the glyphs back
 on_template_context  theme/not_found: the 404 page without a language switch; search/index
@@ -48,14 +51,13 @@ on_post_build
                 downloads/package: the wheel; runs/playground: the spike stream;
                 downloads/offline: the whole site as a zip (last); then every page and
                 download is checked to be there, and build/lock lets go
-on_build_error  the runner and pip are ended, the lock let go
+on_build_error  the runner, the benchmark and pip are ended, the lock let go
 on_shutdown     the same, when `mkdocs serve` stops
 """
 from __future__ import annotations
 
 import os
 import sys
-import threading
 from pathlib import Path
 
 # MkDocs puts this file's folder on sys.path while it loads the hook: the stages are imported
@@ -123,8 +125,6 @@ def on_config(config):
     )
     mathjax.start()
     jieba_cache.start()
-    if _build["benchmark"] is not None and not _serving():
-        threading.Thread(target=benchmark.preload, daemon=True).start()
     return config
 
 
@@ -134,9 +134,7 @@ def on_files(files, config):
     runs = _build["runs"]
     ran = runs.run()
     if _build["benchmark"] is not None:
-        device = runs.device
-        _build["benchmark_shown"] = (benchmark.command(device), _build["benchmark"].table(device),
-                                     {"device": device, "torch": _torch_version()})
+        _build["benchmark"].start(runs.device)
     _build["owners"] = results.figure_owners(ran)
     for file in results.figure_files(ran, lang, "" if lang == default else f"{lang}/", config):
         files.append(file)
@@ -174,12 +172,20 @@ def _page_code(markdown, page, config, files):
         raise PluginError(str(error)) from None
 
 
+def _benchmark_shown():
+    """(command, provenance) for a benchmark marker (its table comes later, in _before_search)."""
+    if _build["benchmark"] is None:
+        return None
+    device = _build["runs"].device
+    return benchmark.command(device), {"device": device, "torch": _torch_version()}
+
+
 def _page_results(markdown, page, config, files):
     if notebook_pages.is_notebook_page(page):
         return markdown
     lang, name = _page_name(page)
     markdown = results.show(markdown, page.file.src_uri, lang, name, _build["runs"].results, _build["owners"],
-                            _build.get("benchmark_shown"))
+                            _benchmark_shown)
     markdown = notebook_pages.download_box(markdown, page, config)
     markdown = archive.link(markdown, page, config)
     return package.link(markdown, page)
@@ -207,6 +213,10 @@ def _index_url(context, config):
 
 @event_priority(100)  # before the search plugin (0) reads the page
 def _before_search(context, page, config, nav):
+    if _build["benchmark"] is not None:
+        table = _build["benchmark"].table
+        page.content = table_headers.ordinary_empty_headers(
+            results.with_table(page.content, table, config, page.file.src_uri))
     mathjax.hide_drawn_math(page)
     return context
 
@@ -279,9 +289,11 @@ on_post_build = CombinedEvent(_each_language, _whole_site)
 
 def _finish():
     """The end of a build, however it ended: nothing left running, the lock let go."""
-    runs, wheel = _build.pop("runs", None), _build.pop("wheel", None)
-    if runs is not None:
-        runs.stop()
+    for name in ("runs", "benchmark"):
+        step = _build.pop(name, None)
+        if step is not None:
+            step.stop()
+    wheel = _build.pop("wheel", None)
     if wheel is not None:
         wheel.close()
     LOCK.release()

@@ -286,12 +286,30 @@ def test_the_benchmark_marker_becomes_the_command_and_the_table_with_its_provena
     from mkdocs.exceptions import PluginError
 
     result = {"outputs": [], "figures": {}, "data_source": None, "device": "cpu", "torch": "t"}
-    shown = ("python -m tools.benchmark --device cpu", "| a | b |", {"device": "cpu", "torch": "2.13.0"})
-    markdown = _show("# P\n\n<!-- benchmark -->\n", "en/practice.md", result, shown)
-    assert '``` { .bash .command title="Command" }\npython -m tools.benchmark --device cpu\n```\n\n| a | b |' in markdown
+    shown = ("python -m tools.benchmark --device cpu", {"device": "cpu", "torch": "2.13.0"})
+    markdown = _show("# P\n\n<!-- benchmark -->\n", "en/practice.md", result, lambda: shown)
+    assert ('``` { .bash .command title="Command" }\npython -m tools.benchmark --device cpu\n```\n\n'
+            f"{results.TABLE}\n") in markdown
     assert "measured by this build with `tools.benchmark`: device cpu, PyTorch 2.13.0" in markdown
     with pytest.raises(PluginError, match="a benchmark marker, but this build measured no benchmark"):
         _show("<!-- benchmark -->\n", "en/practice.md", result)
+
+
+def test_the_table_takes_its_place_once_measured_rendered_as_the_site_renders_markdown():
+    import markdown as md
+    from mkdocs.exceptions import PluginError
+
+    config = {"markdown_extensions": ["tables", "attr_list"], "mdx_configs": {}}
+    page = md.markdown(f"# P\n\ntext\n\n{results.TABLE}\n\nmore\n")
+    asked = []
+    table = lambda: asked.append(1) or "| a | b |\n|--:|---|\n| 1 | 2 |\n"  # noqa: E731
+    html = results.with_table(page, table, config, "en/practice.md")
+    assert '<table>\n<thead>\n<tr>\n<th style="text-align: right;">a</th>' in html and results.TABLE not in html
+    assert html.index("text") < html.index("<table>") < html.index("more")
+    assert results.with_table("<p>no table here</p>", table, config, "x.md") == "<p>no table here</p>"
+    assert asked == [1], "the table is awaited only for the page that shows it"
+    with pytest.raises(PluginError, match="not a paragraph of its own"):
+        results.with_table(f"<p>a {results.TABLE}</p>", table, config, "x.md")
 
 
 # --- the serve cache ---------------------------------------------------------------------------

@@ -393,7 +393,7 @@ def _index_runs(index):
 
 @pytest.mark.slow
 def test_the_browser_cuts_chinese_exactly_as_jieba_cut_the_index(built_site):
-    """hooks/search_segment.js (run by Node) on every run of Chinese text of the zh index gives
+    """hooks/search/segment.js (run by Node) on every run of Chinese text of the zh index gives
     the words the build's jieba gave (the index separates them with zero-width spaces)."""
     import subprocess
 

@@ -161,7 +161,7 @@ def test_the_notebook_runs_outside_the_repository_and_draws_its_figures(built_si
     nbformat.validate(offered)
     assert offered.metadata.kernelspec.name == "python3" and offered.nbformat == 4
     assert offered.cells[0].cell_type == "markdown" and "pip install torch matplotlib" in offered.cells[0].source
-    # every code cell is snippet sections, or the labels cell made from hooks/labels.py
+    # every code cell is snippet sections, or the labels cell made from hooks/pages/labels.py
     labels_cells = 0
     for cell in offered.cells:
         if cell.cell_type == "code":
@@ -194,7 +194,7 @@ def test_the_notebook_runs_outside_the_repository_and_draws_its_figures(built_si
                if o.output_type == "stream" and o.name == "stdout" for line in o.text.rstrip("\n").split("\n")]
     assert normalized(printed) == normalized(_shown_outputs(built_site, lang, chapter))
     assert list(folder.iterdir()) == [], "the notebook leaves nothing in the reader's folder"
-    # The build's outputs (its page run, hooks/page_runner.py) are the kernel's, cell by cell.
+    # The build's outputs (its page run, hooks/runs/runner.py) are the kernel's, cell by cell.
     code = [(built, ran) for built, ran in zip(offered.cells, notebook.cells) if ran.cell_type == "code"]
     assert [b.execution_count for b, _ in code] == list(range(1, len(code) + 1))
     for built, ran in code:

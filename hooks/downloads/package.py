@@ -44,8 +44,9 @@ def start_build() -> Child:
     try:
         shutil.copytree(PACKAGE, child.work / "src",
                         ignore=shutil.ignore_patterns("tests", "__pycache__", "*.egg-info", "build"))
+        nice = ["nice", "-n", "10"] if shutil.which("nice") else []  # the page runs come first
         return child.start(
-            [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+            [*nice, sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
              "--disable-pip-version-check", "--no-cache-dir", str(child.work / "src"), "-w", str(child.work / "out")],
             env={**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "PYTHONDONTWRITEBYTECODE": "1"})
     except BaseException:

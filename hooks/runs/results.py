@@ -4,7 +4,9 @@
   printed (styled as output, no copy button);
 * ``![caption](figures/NAME.svg)`` shows a figure drawn from its chapter's namespace
   (hooks/pages/figures.py), one file per colour scheme and language, reproducible SVG;
-* ``<!-- benchmark -->`` becomes the benchmark command and its table (hooks/runs/benchmark.py);
+* ``<!-- benchmark -->`` becomes the benchmark command and its table (hooks/runs/benchmark.py):
+  the command at once, the table where :data:`TABLE` holds its place, once it is measured (the
+  pages render meanwhile; :func:`with_table` puts it there before the search plugin reads the page);
 * a page that shows results ends with a note naming the device, torch version and data, and one
   built on synthetic data starts with a warning.
 """
@@ -22,6 +24,8 @@ OUTPUT = re.compile(r"^([ \t]*)<!-- output -->[ \t]*$", re.M)
 BENCHMARK = re.compile(r"^<!-- benchmark -->[ \t]*$", re.M)
 FIGURE_LINK = re.compile(r"\]\(figures/([a-z0-9-]+)\.svg\)")
 FIGURE_IMAGE = re.compile(r"!\[([^\]]*)\]\(figures/([a-z0-9-]+)\.svg\)")
+TABLE = "ADAM-YOGI-BENCHMARK-TABLE"  # the table's place on the page until it is measured
+TABLE_HTML = f"<p>{TABLE}</p>"
 
 
 def figure_file(name: str, scheme: str) -> str:
@@ -76,7 +80,8 @@ def show(markdown: str, where: str, lang: str, name: str, results: dict, owners:
     """The page's markdown with this build's results in place of its markers, and the notes.
 
     ``results``: {chapter: result} of the runs; ``owners``: {figure: chapter};
-    ``benchmark``: None, or ``(command, table, provenance)`` for a ``<!-- benchmark -->``."""
+    ``benchmark``: None, or what gives ``(command, provenance)`` for a ``<!-- benchmark -->``
+    (or None), called only for a page that has one; the table's place is held by :data:`TABLE`."""
     text = labels.TEXT[lang]
     used = []  # the runs whose results this page shows
     if name in results:
@@ -97,11 +102,12 @@ def show(markdown: str, where: str, lang: str, name: str, results: dict, owners:
         if results[owner] not in used:
             used.append(results[owner])
     if BENCHMARK.search(markdown):
-        if benchmark is None:
+        shown = benchmark() if benchmark is not None else None
+        if shown is None:
             raise PluginError(f"{where}: a benchmark marker, but this build measured no benchmark")
-        command, table, provenance = benchmark
+        command, provenance = shown
         block = f'``` {{ .bash .command title="{text["benchmark_command"]}" }}\n{command}\n```'
-        markdown = BENCHMARK.sub(lambda m: block + "\n\n" + table, markdown)
+        markdown = BENCHMARK.sub(lambda m: block + "\n\n" + TABLE, markdown)
         used.append({**provenance, "data_source": None, "benchmark": True})
     markdown = _figure_images(markdown)
     if not used:
@@ -114,3 +120,18 @@ def show(markdown: str, where: str, lang: str, name: str, results: dict, owners:
     kind = "provenance_benchmark" if first.get("benchmark") else "provenance"
     note = text[kind].format(device=first["device"], torch=first["torch"]) + data_note
     return markdown.rstrip() + f'\n\n!!! info "{text["provenance_title"]}"\n    {note}\n'
+
+
+def with_table(html: str, table, config, where: str) -> str:
+    """The page's HTML with the benchmark's table (markdown, from ``table()``, awaited only for a
+    page that holds its place) where :data:`TABLE` holds it, rendered by the site's own Markdown
+    extensions, as the rest of the page was."""
+    if TABLE not in html:
+        return html
+    if html.count(TABLE_HTML) != 1:
+        raise PluginError(f"{where}: the benchmark table's place is not a paragraph of its own")
+    import markdown
+
+    rendered = markdown.Markdown(extensions=config["markdown_extensions"],
+                                 extension_configs=config["mdx_configs"] or {}).convert(table())
+    return html.replace(TABLE_HTML, rendered)
