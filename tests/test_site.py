@@ -274,6 +274,16 @@ def test_notebook_sources_hold_markdown_only_and_the_code_comes_from_the_page(tm
         hook.generate(typed, pages)
 
 
+def test_a_box_titles_math_is_math_in_the_notebook():
+    """A page's \\( \\) in a heading or a box title becomes $ $ in the notebook's markdown cell (in
+    a notebook, \\( is an escaped parenthesis, and the formula reached the page as raw TeX)."""
+    chapters = chapters_hook()
+    items = chapters.parse('## Step { #step }\n\n??? question "With \\(\\beta_2 = 0.9\\)"\n\n    ```python\n'
+                           '    --8<-- "snippets/x.py:a"\n    ```\n')
+    cells = chapters.notebook_cells(items, {}, {}, {"labels_comment": "x"}, section=lambda target: "a = 1\n")
+    assert cells[0]["source"] == "## Step\n\n**With $\\beta_2 = 0.9$**"
+
+
 def test_notebook_cell_ids_are_stable():
     hook, pages = _hook("notebooks.generate"), chapters_hook().Pages()
     first, _ = hook.generate(DOCS / "en" / "notebooks" / "convergence.py", pages)

@@ -206,11 +206,19 @@ SVG_TEXT = re.compile(r"<text\b[^>]*>([^<]*)</text>")
 
 def _seen(outputs):
     """What a reader sees of a cell's outputs: each output's kind, its text (timings masked), the
-    text drawn in its figures and the figure's description (size, axes)."""
-    seen = []
+    text drawn in its figures and the figure's description (size, axes). Consecutive pieces of one
+    stream are one text, as Jupyter shows them (a kernel sends a slow cell's printing in pieces)."""
+    seen, merged = [], []
     for output in outputs:
-        if output.output_type == "stream":
-            seen.append((output.name, normalized(output.text.split("\n"))))
+        if output.output_type == "stream" and merged and merged[-1]["name"] == output.name and merged[-1]["stream"]:
+            merged[-1]["text"] += output.text
+        else:
+            merged.append({"stream": output.output_type == "stream", "name": output.get("name"),
+                           "text": output.get("text", ""), "output": output})
+    for piece in merged:
+        output = piece["output"]
+        if piece["stream"]:
+            seen.append((piece["name"], normalized(piece["text"].split("\n"))))
         else:
             data = output.get("data", {})
             svg = data.get("image/svg+xml", "")

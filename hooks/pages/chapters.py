@@ -187,8 +187,17 @@ def tested_versions() -> dict:
 # --- notebooks and scripts --------------------------------------------------------------------
 
 
+NOTEBOOK_MATH = {"\\(": "$", "\\)": "$", "\\[": "$$", "\\]": "$$"}
+
+
+def notebook_math(text: str) -> str:
+    """A page's math delimiters as a notebook's markdown writes them: ``\\(x\\)`` becomes
+    ``$x$`` (in a notebook, ``\\(`` is an escaped parenthesis)."""
+    return re.sub(r"\\[()\[\]]", lambda m: NOTEBOOK_MATH[m.group(0)], text)
+
+
 def _markdown(text: str) -> dict:
-    return {"cell_type": "markdown", "metadata": {}, "source": text}
+    return {"cell_type": "markdown", "metadata": {}, "source": notebook_math(text)}
 
 
 def _code(text: str) -> dict:
