@@ -7,6 +7,7 @@ pages' "Try it" paragraphs.
     .venv/bin/python tests/test_playground.py   # prints the largest JS-vs-Python differences
 """
 import inspect
+import ast
 import itertools
 import json
 import math
@@ -174,14 +175,30 @@ def test_unknown_options_and_problems_are_errors_naming_them():
 PAGE_SPIKES = dict(steps=1000, spikes=(150, 450, 750), std=1.0, seed=0)  # snippets/run_yogi.py:spikes
 
 
+def page_block(target):
+    """(the constants a page block assigns, the keyword arguments of its calls): read from the
+    block's code as the page shows it, the way hooks/runs/playground.py reads it."""
+    from hooks.pages import chapters
+    from hooks.runs import playground
+
+    code = chapters.section(target)
+    constants = {}
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Tuple) and isinstance(node.value, ast.Tuple):
+            for name, value in zip(node.targets[0].elts, node.value.elts):
+                constants[name.id] = ast.literal_eval(value)
+    return constants, playground.calls(code)
+
+
 def page_stream():
-    """What hooks/playground.py publishes: the stream of the page's run."""
-    sys.path.insert(0, str(ROOT / "hooks"))
-    try:
-        import playground
-    finally:
-        sys.path.remove(str(ROOT / "hooks"))
-    return playground, playground.spike_stream()
+    """The stream the Yogi page's block draws (the build publishes what its run kept of it)."""
+    from hooks.runs import playground
+
+    code = __import__("hooks.pages.chapters", fromlist=["section"]).section(playground.SPIKES)
+    _, calls = page_block(playground.SPIKES)
+    g = moments.spiky_gradients(**calls["spiky_gradients"])
+    fake_results = {"yogi": {"exports": {playground.SPIKES: {"g": g.tolist()}}}}
+    return playground, playground.spike_stream(fake_results, code)
 
 
 @needs_node
@@ -206,7 +223,7 @@ def test_the_published_stream_is_the_pages_run():
     playground, stream = page_stream()
     g = moments.spiky_gradients(spike=20.0, **PAGE_SPIKES)  # the page's call, written out
     assert stream["g"] == g.tolist() and stream["spikes"] == list(PAGE_SPIKES["spikes"])
-    namespace, calls = playground.page_block(playground.SPIKES)
+    namespace, calls = page_block(playground.SPIKES)
     assert calls["spiky_gradients"] == {"spike": 20.0, **PAGE_SPIKES}, "the page's run changed: update PAGE_SPIKES"
     assert json.loads(json.dumps(stream)) == stream  # JSON carries every float64 exactly
 
@@ -343,12 +360,12 @@ def test_the_page_presets_are_the_pages_runs(settings):
     """The presets marked as the pages' figures use the arguments the pages' own blocks use."""
     playground, _ = page_stream()
     presets = settings["PRESETS"]
-    namespace, calls = playground.page_block(playground.SPIKES)
+    namespace, calls = page_block(playground.SPIKES)
     figure = presets["spikes-0.99"]
     moments_call = calls["second_moments"]
     assert figure["beta2"] == moments_call["beta2"] and figure["s0"] == moments_call["s0"]
     assert figure["spike"] == calls["spiky_gradients"]["spike"]
-    namespace, _ = playground.page_block(playground.COUNTEREXAMPLE)
+    namespace, _ = page_block(playground.COUNTEREXAMPLE)
     run_defaults = {k: v.default for k, v in inspect.signature(counterexample.run).parameters.items()}
     figure = presets["counterexample-3"]
     assert (figure["C"], figure["steps"], figure["lr"], figure["eps"]) == (
@@ -414,19 +431,21 @@ def test_convergence_page_claims_about_C(settings):
 
 def test_hook_loads_the_widget_with_a_relative_link_only_on_its_pages():
     playground, _ = page_stream()
+    from mkdocs.exceptions import PluginError
+
     page = SimpleNamespace(url="en/yogi/", file=SimpleNamespace(src_uri="en/yogi.md"))
     html = "<html><head></head><body><div data-playground=\"spikes\"></div><pre></body></pre></body></html>"
-    out = playground.on_post_page(html, page, {})
+    out = playground.with_script(html, page)
     assert out.endswith('<script type="module" src="../../assets/javascripts/playground/main.js"></script>\n</body></html>')
     plain = "<html><head></head><body><p>no widget</p></body></html>"
-    assert playground.on_post_page(plain, page, {}) == plain
-    with pytest.raises(ValueError, match="en/yogi.md"):
-        playground.on_post_page("<div data-playground=\"x\"></div>", page, {})
+    assert playground.with_script(plain, page) == plain
+    with pytest.raises(PluginError, match="en/yogi.md"):
+        playground.with_script("<div data-playground=\"x\"></div>", page)
 
 
 def test_hook_publishes_the_stream_atomically(tmp_path):
     playground, stream = page_stream()
-    playground.on_post_build({"site_dir": str(tmp_path)})
+    playground.publish(stream, tmp_path)
     path = tmp_path / "assets" / "javascripts" / "playground" / "spikes.json"
     assert json.loads(path.read_text()) == stream
     assert oct(path.stat().st_mode & 0o777) == "0o644"
