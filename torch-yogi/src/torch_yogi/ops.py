@@ -31,6 +31,14 @@ def _fused_fake(*args, **kwargs):
     return None
 
 
+def _is_dtensor(t):
+    try:
+        from torch.distributed.tensor import DTensor
+    except ImportError:  # a torch built without distributed has none
+        return False
+    return isinstance(t, DTensor)
+
+
 def cpu_kernel_ready():
     """Whether the C kernel is built and loads (the first call builds it)."""
     if "cpu" not in _ready:
@@ -74,6 +82,9 @@ def fused_step(P, G, V, S, M, T, *, lr, beta1, beta2, weight_decay, eps, amsgrad
         # step of plain tensors calls its implementation directly, since the dispatcher converts
         # each list of tensors twice (1.9 ms of a 2,000-tensor step).
         through_op = torch.compiler.is_compiling() or type(P[0]) not in (torch.Tensor, torch.nn.Parameter)
+        if through_op and not torch.compiler.is_compiling() and _is_dtensor(P[0]):
+            raise RuntimeError("params[0] is a DTensor; the fused CPU kernel takes plain tensors (without "
+                               "fused=True, DTensors take the for-loop)")
         fn = torch.ops.torch_yogi.fused_yogi_cpu_ if through_op else cpu_kernel.step
         low = P[0].dtype in (torch.float16, torch.bfloat16)
         if low:  # the kernel computes in float32: float32 copies in, the results rounded back (as torch)

@@ -85,7 +85,7 @@ class Yogi(torch.optim.Optimizer):
             setattr(self, AMP_SCALING_ATTRIBUTE, True)  # GradScaler passes grad_scale and found_inf
         if fused is not False and not foreach and any(p.device.type == "cpu" for g in self.param_groups
                                                       for p in g["params"]):
-            cpu_kernel.available()  # build (or find) the C kernel now, not inside a compiled step
+            ops.cpu_kernel_ready()  # build (or find) the C kernel now, not inside a compiled step
 
     def __setstate__(self, state):
         super().__setstate__(state)
@@ -296,7 +296,8 @@ def _default_fused(params, differentiable, kinds=None, lr=None, capturable=False
     """The fused kernel where it has been run and measured: CPU float32/float64, plain tensors (not
     for capturable=True, which CPU cannot honour, nor for a Tensor lr inside torch.compile, which the
     kernel would read on the host)."""
-    if differentiable or capturable or not ops.cpu_kernel_ready():
+    # (inside torch.compile, dynamo sets capturable=True on every group itself)
+    if differentiable or (capturable and not torch.compiler.is_compiling()) or not ops.cpu_kernel_ready():
         return False
     if isinstance(lr, Tensor) and torch.compiler.is_compiling():
         return False
