@@ -88,11 +88,11 @@ def compare(steps=100, streams=4000, seed=0):
         zero_start, first_value, weighted = out[name]
         gap = (weighted - zero_start).abs().max()
         print(f"{name}: max |weighted − zero_start| = {gap:.1e}")
+        print("  t    mean: corrected / first   std: corrected / first")
         for t in sorted({1, min(10, steps), steps}):  # t = 1, 10, 100
             c, f = zero_start[:, t - 1], first_value[:, t - 1]
-            print(f"  t = {t:3d}  mean over streams: corrected {c.mean():.3f}"
-                  f", first value {f.mean():.3f}   std: corrected "
-                  f"{c.std():.3f}, first value {f.std():.3f}")
+            print(f"  {t:3d}  {c.mean():10.3f} / {f.mean():.3f}"
+                  f"  {c.std():9.3f} / {f.std():.3f}")
     return out
 # --8<-- [end:no-bias-correction]
 

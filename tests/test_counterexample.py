@@ -176,7 +176,7 @@ def test_the_code_starts_at_0_with_eps_1e_8_and_neither_matters():
     1e-3, each method ends at the same point to within 0.005."""
     import inspect
 
-    from hooks import chapters
+    from hooks.pages import chapters
     from snippets import counterexample
 
     defaults = inspect.signature(counterexample.play).parameters

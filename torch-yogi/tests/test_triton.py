@@ -27,7 +27,7 @@ CHECK = textwrap.dedent("""
             for p, g in zip(params, step_grads):
                 p.grad = g.to(device, dtype)
             if fused:  # the Triton op itself, whatever the device
-                P, G, V, S, M, T, _ = opt._gather(opt.param_groups[0])
+                P, G, V, S, M, T = opt._gather(opt.param_groups[0])
                 if device.type == "cpu":
                     T = [t.to(device) for t in T]
                     for p, t in zip(P, T):
