@@ -188,7 +188,8 @@ class Visit:
 
 def axe_violations(page, impacts=("serious", "critical")):
     """axe-core's violations of the page at these impacts: [(rule, impact, [targets])]."""
-    page.add_script_tag(path=str(AXE))
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
     found = page.evaluate(
         "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
         ".map(v => [v.id, v.impact, v.nodes.map(n => n.target.join(' ') + ': ' + (n.failureSummary || ''))])"

@@ -7,6 +7,7 @@ define; tests/test_pages.py checks that page order, tests/test_takeaway.py runs 
 The files keep their imports of sibling modules outside the sections, so ``import snippets.x``
 works with torch alone; the last test checks that."""
 import ast
+import json
 import re
 import subprocess
 import sys
@@ -131,11 +132,49 @@ def test_no_internal_markers_reach_the_page(item):
     assert not re.search(r"^\s*#\s*(needs:|noqa|type: ignore|pragma)", code, re.M), f"{path.name}:{name}"
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("module", [p.stem for p in snippet_files() if p.stem != "plots"])
-def test_snippets_modules_import_with_torch_alone(module, tmp_path):
-    """The modules need torch alone (plots.py draws, so it needs matplotlib)."""
-    script = tmp_path / "imports.py"
-    script.write_text(BLOCKER + f"sys.path.insert(0, {str(ROOT)!r})\nimport snippets.{module}\n", encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-I", str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+IMPORTABLE = [p.stem for p in snippet_files() if p.stem != "plots"]
+IMPORT_EACH = """
+import importlib, json, sys, traceback
+sys.path.insert(0, {root!r})
+failed = {{}}
+for module in {modules!r}:
+    try:
+        importlib.import_module("snippets." + module)
+    except BaseException:
+        failed[module] = traceback.format_exc()[-2000:]
+print(json.dumps(failed))
+"""
+
+
+@pytest.fixture(scope="module")
+def imports_with_torch_alone(tmp_path_factory):
+    """{module: traceback} of the snippets modules that fail to import with torch alone: one
+    fresh `python -I` imports them one after the other, every other package blocked (a module that
+    needs one fails, whatever was imported before it)."""
+    folder = tmp_path_factory.mktemp("imports")
+    script = folder / "imports.py"
+    script.write_text(BLOCKER + IMPORT_EACH.format(root=str(ROOT), modules=IMPORTABLE), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-I", str(script)], cwd=folder, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout.splitlines()[-1])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("module", IMPORTABLE)
+def test_snippets_modules_import_with_torch_alone(module, imports_with_torch_alone):
+    """The modules need torch alone (plots.py draws, so it needs matplotlib)."""
+    assert module not in imports_with_torch_alone, imports_with_torch_alone.get(module)
+
+
+def test_the_import_check_fails_a_module_that_needs_a_blocked_package(tmp_path):
+    """The check itself: of two modules imported in turn, the one that imports numpy fails, even
+    after the other was imported."""
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "snippets" / "__init__.py").write_text("")
+    (tmp_path / "snippets" / "fine.py").write_text("import json\n")
+    (tmp_path / "snippets" / "needs_numpy.py").write_text("import numpy\n")
+    script = tmp_path / "imports.py"
+    script.write_text(BLOCKER + IMPORT_EACH.format(root=str(tmp_path), modules=["fine", "needs_numpy"]), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-I", str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    failed = json.loads(proc.stdout.splitlines()[-1])
+    assert list(failed) == ["needs_numpy"] and "import of numpy halted" in failed["needs_numpy"]

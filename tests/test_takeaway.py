@@ -108,26 +108,33 @@ def _outside_repo(tmp_path):
 # --- the chapters' code blocks, from the built pages --------------------------------------------
 
 
-@pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("rel", [f"{c}.md" for c in CHAPTERS] + ["index.md"])
-def test_a_pages_code_blocks_run_standalone_and_print_the_pages_results(built_site, tmp_path, lang, rel):
-    python, outputs = page_blocks(built_site, rel, lang)
-    includes = [i for i in chapters.page(lang, rel.removesuffix(".md")) if i.kind == "code"]
-    assert len(python) == len(includes) >= 1, f"{lang}/{rel}: {len(python)} code blocks for {len(includes)} includes"
-    for block in python:
-        ast.parse(block)  # every block shown as code is Python
-        assert not IMPORTS_SNIPPETS.search(block)  # (internal markers: test_snippet_sections.py)
-    for block in outputs:
-        with pytest.raises(SyntaxError):  # output is not code (and is no copy target)
-            ast.parse(block)
+def test_a_pages_code_blocks_run_standalone_and_print_the_pages_results(built_site, tmp_path, rel):
+    """Each language's page, copied block by block. The languages show the same code (checked
+    here), so it runs once, and prints what each language's page shows."""
+    shown = {}
+    for lang in LANGUAGES:
+        python, outputs = page_blocks(built_site, rel, lang)
+        includes = [i for i in chapters.page(lang, rel.removesuffix(".md")) if i.kind == "code"]
+        assert len(python) == len(includes) >= 1, f"{lang}/{rel}: {len(python)} code blocks for {len(includes)} includes"
+        for block in python:
+            ast.parse(block)  # every block shown as code is Python
+            assert not IMPORTS_SNIPPETS.search(block)  # (internal markers: test_snippet_sections.py)
+        for block in outputs:
+            with pytest.raises(SyntaxError):  # output is not code (and is no copy target)
+                ast.parse(block)
+        shown[lang] = (python, [line for block in outputs for line in block.rstrip("\n").split("\n")])
+    python = shown[LANGUAGES[0]][0]
+    assert all(code == python for code, _ in shown.values()), f"{rel}: the languages show different code"
     folder = _outside_repo(tmp_path)
     script = tmp_path / "page.py"
     script.write_text(blocker() + "\n\n".join(python), encoding="utf-8")
     proc, seconds = run_script(script, folder)
-    TIMES[f"page {lang}/{rel}"] = (seconds, len(python))
-    assert proc.returncode == 0, f"{lang}/{rel}:\n{proc.stderr[-3000:]}"
-    shown = [line for block in outputs for line in block.rstrip("\n").split("\n")]
-    assert normalized(proc.stdout.rstrip("\n").split("\n") if proc.stdout else []) == normalized(shown)
+    TIMES[f"page {rel}"] = (seconds, len(python))
+    assert proc.returncode == 0, f"{rel}:\n{proc.stderr[-3000:]}"
+    printed = normalized(proc.stdout.rstrip("\n").split("\n") if proc.stdout else [])
+    for lang, (_, lines) in shown.items():
+        assert printed == normalized(lines), f"{lang}/{rel}: the page shows other results than its code prints"
 
 
 # --- the downloads ------------------------------------------------------------------------------
