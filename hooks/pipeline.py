@@ -6,7 +6,8 @@ its ``on_post_build`` (-100), rebuilding the file list in its ``on_files`` (-100
 search plugin indexes each page in ``on_page_context`` (0, before any hook of the same priority).
 
 on_startup      whether this is `mkdocs build` or `mkdocs serve` (which keeps runs between rebuilds)
-on_config       (the build MkDocs began; i18n's nested builds skip it)
+on_config       (the build MkDocs began; the nested build i18n runs for each further language
+                skips it)
   1 build/lock            wait for, or refuse beside, another build of this checkout — before
                           MkDocs empties the site folder
   2 pages/*               under `mkdocs serve`: the page readers, figures and words reloaded
@@ -98,7 +99,10 @@ def _serving() -> bool:
 
 @event_priority(100)  # before every plugin's: nothing is started, and the site is not emptied, before the lock
 def on_config(config):
-    if plugins.nested(config):
+    # i18n runs a nested build per further language (MkDocs' build() again, from its on_post_build):
+    # depth 1 is the build MkDocs began, which does the work of the whole site.
+    _build["depth"] = _build.get("depth", 0) + 1
+    if _build["depth"] > 1:
         return config
     try:
         LOCK.acquire(f"mkdocs {_build.get('command', 'build')} into {config.site_dir}", wait_seconds(), say=log.info)
@@ -262,7 +266,8 @@ def _each_language(config):
 
 @event_priority(-150)  # once, after i18n (-100) has built every language and merged the search index
 def _whole_site(config):
-    if plugins.nested(config):
+    _build["depth"] -= 1
+    if _build["depth"] > 0:
         return
     site = Path(config.site_dir)
     languages, default = plugins.languages(config), plugins.default_language(config)
@@ -300,6 +305,7 @@ def _finish():
 
 
 def on_build_error(error):
+    _build["depth"] = 0  # a failed nested build fails the whole build
     _finish()
 
 

@@ -142,7 +142,7 @@ def test_what_the_build_reads_of_i18n_and_mkdocs_jupyter_is_there():
     from mkdocs_static_i18n.plugin import I18n
 
     i18n = I18n()
-    for attribute in ("building", "current_language", "i18n_files_per_language"):
+    for attribute in ("current_language", "i18n_files_per_language"):
         assert hasattr(i18n, attribute), f"mkdocs-static-i18n has no {attribute} (hooks/build/plugins.py reads it)"
     assert isinstance(I18n.default_language, property)
     assert list(I18nFiles.__init__.__code__.co_varnames[1:3]) == ["plugin", "files"]

@@ -1,8 +1,7 @@
 """What the hooks use of two plugins beyond their documented options, in one place.
 
 mkdocs-static-i18n documents its configuration, not the state the hooks need while it builds:
-the language being built (``current_language``; ``default_language``), whether this build is one
-of the nested builds it runs for the other languages from its ``on_post_build`` (``building``),
+the language being built (``current_language``; ``default_language``),
 its list of each language's pages (``i18n_files_per_language``), which the notebook pages must
 update after they are wrapped again (hooks/notebooks/pages.py), the language it gives each file
 (``locale``) and its kind of file list. mkdocs-jupyter renders a
@@ -21,11 +20,6 @@ VERSIONS = {"mkdocs-static-i18n": "1.3.1", "mkdocs-jupyter": "0.26.3"}
 
 def i18n(config):
     return config.plugins["i18n"]
-
-
-def nested(config) -> bool:
-    """Whether this is one of i18n's builds of a further language (not the build MkDocs began)."""
-    return bool(i18n(config).building)
 
 
 def current_language(config) -> str:
