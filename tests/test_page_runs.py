@@ -409,6 +409,16 @@ def test_the_hook_reads_the_data_variable_snippets_data_names():
     assert page_runs.ENV_DATA_DIR == ENV_DATA_DIR
 
 
+def test_the_pages_are_shared_among_the_runners_whole_and_balanced(pages):
+    jobs = [page_runs.page_job(pages, name) for name in pages.chapter_names()]
+    for processes in (1, 2, 3, 16):
+        shared = page_runs.shares(jobs, processes)
+        assert len(shared) == min(processes, len(jobs))
+        assert sorted(j["page"] for share in shared for j in share) == sorted(j["page"] for j in jobs)
+    two = [{j["page"] for j in share} for share in page_runs.shares(jobs, 2)]
+    assert not any({"adam", "yogi"} <= share for share in two), f"the two longest pages share a runner: {two}"
+
+
 @pytest.mark.slow
 def test_a_bad_device_name_fails_the_build_and_stops_the_runner(monkeypatch):
     from mkdocs.exceptions import PluginError
@@ -416,7 +426,7 @@ def test_a_bad_device_name_fails_the_build_and_stops_the_runner(monkeypatch):
     pages = chapters.Pages()
     monkeypatch.setattr(pages, "chapter_names", lambda: ["convergence"])
     runs = page_runs.PageRuns(pages, "gpu", use_cache=False).start()
-    folder = runs._runner._child.folder
+    folder = runs._runners[0]._child.folder
     with pytest.raises(PluginError, match=r"ADAM_YOGI_DEVICE='gpu': Invalid device: 'gpu'"):
         runs.run()
     assert not folder.exists(), "the runner ended, its folder gone"

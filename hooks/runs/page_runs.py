@@ -179,18 +179,35 @@ class Runner:
         return {page: {**value, **provenance} for page, value in result.items()}
 
 
+def shares(jobs: list[dict], processes: int) -> list[list[dict]]:
+    """The jobs split among ``processes`` runners, each page whole (its blocks share one
+    namespace), the largest first to the least loaded: a page weighs its code and its figures
+    (a figure is drawn six times: two languages, two schemes, two notebooks)."""
+    weight = {job["page"]: sum(len(b["code"]) for b in job["blocks"]) + FIGURE_WEIGHT * len(job["figures"])
+              for job in jobs}
+    shared: list[list[dict]] = [[] for _ in range(max(1, min(processes, len(jobs))))]
+    for job in sorted(jobs, key=lambda job: -weight[job["page"]]):
+        min(shared, key=lambda share: sum(weight[j["page"]] for j in share)).append(job)
+    return [share for share in shared if share]
+
+
+FIGURE_WEIGHT = 2000  # a figure's drawing, in characters of code that take as long to run (roughly)
+
+
 class PageRuns:
     """This build's runs of every chapter page, each at most once: :meth:`start` starts the
     runner, :meth:`run` collects its results (``{page: result}``, see hooks/runs/runner.py).
 
-    ``requested`` is ``$ADAM_YOGI_DEVICE`` as given. The runner starts at once (``cpu`` hides
-    the GPU from it); :attr:`device`, which snippets.train resolves and checks, is found
-    meanwhile in a thread: importing torch here would delay the runner by two seconds."""
+    ``requested`` is ``$ADAM_YOGI_DEVICE`` as given. The runners start at once (``cpu`` hides
+    the GPU from them), one per CPU core up to one per page, each running whole pages;
+    :attr:`device`, which snippets.train resolves and checks, is found meanwhile in a thread:
+    importing torch here would delay the runners by two seconds."""
 
     def __init__(self, pages, requested: str, use_cache: bool, exports: dict | None = None):
         self.pages, self.requested, self.use_cache, self.exports = pages, requested, use_cache, exports
         self.results: dict[str, dict] | None = None
-        self._runner = self._keys = None
+        self._runners: list[Runner] = []
+        self._keys = None
         self._cached: dict = {}
         self._missing: list[str] = []
         self._resolved: dict = {}
@@ -231,14 +248,15 @@ class PageRuns:
             else:
                 self._missing.append(name)
         if self._missing:
-            self._runner = Runner([jobs[name] for name in self._missing], common, self.requested)
+            for share in shares([jobs[name] for name in self._missing], os.cpu_count() or 1):
+                self._runners.append(Runner(share, common, self.requested))
         self._resolver.start()
         return self
 
     def stop(self):
         """End the runner, if it runs (a failed build)."""
-        if self._runner is not None:
-            self._runner.stop()
+        for runner in self._runners:
+            runner.stop()
 
     def run(self) -> dict:
         if self.results is not None:
@@ -247,10 +265,16 @@ class PageRuns:
             self.start()
         device = self.device  # checked before the wait: a bad device name ends the build now
         results = dict(self._cached)
-        if self._runner is not None:
-            ran = self._runner.results()
-            log.info(f"ran the code of {', '.join(self._missing)} in {time.perf_counter() - self._runner.started:.1f} s "
-                     f"({device}, python -I, outside the repository)")
+        if self._runners:
+            ran = {}
+            try:
+                for runner in self._runners:
+                    ran.update(runner.results())
+            finally:
+                self.stop()
+            log.info(f"ran the code of {', '.join(self._missing)} in "
+                     f"{time.perf_counter() - self._runners[0].started:.1f} s ({device}, "
+                     f"{len(self._runners)} python -I side by side, outside the repository)")
             results.update(ran)
             if self.use_cache:
                 cache = Entries("pages")
