@@ -36,8 +36,10 @@ on_page_markdown
                           notebooks/pages, downloads/archive, downloads/package: download links
 on_page_content notebooks/pages, notebooks/markup, notebooks/css (notebook pages): download
                 links, valid static markup, pruned style sheets; theme/cjk_text: no line breaks
-                in Chinese prose; theme/table_headers; then math/mathjax: every formula typeset
-on_page_context (100: before the search plugin) runs/results: the benchmark's table, awaited
+                in Chinese prose; theme/table_headers; then math/mathjax: the page sent to Node,
+                which typesets its formulas while the next pages are read
+on_page_context (100: before the search plugin) math/mathjax: the typeset page, awaited;
+                runs/results: the benchmark's table, awaited
                 and put in its place (theme/table_headers); math/mathjax: the drawn glyphs hidden;
                 (0) theme/language_links: the switcher's links; search/index: the page's index;
                 (-100) math/mathjax: the glyphs back
@@ -126,6 +128,7 @@ def on_config(config):
         benchmark=benchmark.Benchmark(use_cache=_serving()) if "benchmark" in markers else None,
         wheel=package.start_build(),
         expected=set(),
+        typeset={},
     )
     mathjax.start()
     jieba_cache.start()
@@ -205,7 +208,10 @@ def on_page_content(html, page, config, files):
         html = css.prune_styles(html)
     html = cjk_text.join_cjk_lines(html)
     html = table_headers.ordinary_empty_headers(html)
-    return mathjax.typeset(html, page.file.src_uri)
+    # Node typesets the page while MkDocs reads the next ones; the result replaces it before the
+    # search plugin reads the page (_before_search), which is the first step to read it again.
+    _build.setdefault("typeset", {})[id(page)] = mathjax.typeset_later(html, page.file.src_uri)
+    return html
 
 
 def _index_url(context, config):
@@ -217,6 +223,7 @@ def _index_url(context, config):
 
 @event_priority(100)  # before the search plugin (0) reads the page
 def _before_search(context, page, config, nav):
+    page.content = _build["typeset"].pop(id(page))()
     if _build["benchmark"] is not None:
         table = _build["benchmark"].table
         page.content = table_headers.ordinary_empty_headers(
@@ -294,6 +301,7 @@ on_post_build = CombinedEvent(_each_language, _whole_site)
 
 def _finish():
     """The end of a build, however it ended: nothing left running, the lock let go."""
+    _build.pop("typeset", None)
     for name in ("runs", "benchmark"):
         step = _build.pop(name, None)
         if step is not None:

@@ -15,8 +15,11 @@ input: when the build ends, however it ends, that input closes and the process e
 from __future__ import annotations
 
 import atexit
+import collections
+import concurrent.futures
 import hashlib
 import json
+import queue
 import re
 import shutil
 import subprocess
@@ -42,7 +45,9 @@ FIRST_FONTS = {"mjx-ncm-zero.woff2": 'class="NCM-N"', "mjx-ncm-n.woff2": 'class=
 
 
 class Typesetter:
-    """The Node process, one JSON request and one JSON reply per line."""
+    """The Node process, one JSON request and one JSON reply per line. Requests are written by a
+    thread of their own and the replies read by another, in order: the build goes on with the next
+    page while Node typesets this one (:meth:`submit`)."""
 
     def __init__(self):
         node = shutil.which("node")
@@ -61,23 +66,51 @@ class Typesetter:
         self._drainer = threading.Thread(target=self._drain, daemon=True)
         self._drainer.start()
         self._lock = threading.Lock()
+        self._outbox: queue.Queue = queue.Queue()
+        self._pending: collections.deque = collections.deque()  # futures, in the order written
+        threading.Thread(target=self._write, daemon=True).start()
+        threading.Thread(target=self._read, daemon=True).start()
 
     def _drain(self):
         for line in self._process.stderr:
             self._stderr.append(line)
 
-    def request(self, **request) -> dict:
-        with self._lock:
+    def _write(self):
+        while (line := self._outbox.get()) is not None:
             try:
-                self._process.stdin.write(json.dumps(request) + "\n")
+                self._process.stdin.write(line)
                 self._process.stdin.flush()
-                line = self._process.stdout.readline()
-            except (BrokenPipeError, OSError):
-                line = ""
-            if not line:
-                self._process.wait(timeout=10)
-                raise PluginError(f"the MathJax process ({TYPESETTER.name}) ended:\n{''.join(self._stderr)[-3000:]}")
-        reply = json.loads(line)
+            except (BrokenPipeError, OSError, ValueError):
+                return  # the process ended: _read fails what waits
+
+    def _read(self):
+        for line in self._process.stdout:
+            self._pending.popleft().set_result(line)
+        self._process.wait()
+        ended = PluginError(f"the MathJax process ({TYPESETTER.name}) ended:\n{''.join(self._stderr)[-3000:]}")
+        with self._lock:
+            self._closed = True
+            while self._pending:
+                self._pending.popleft().set_exception(ended)
+
+    def submit(self, **request) -> concurrent.futures.Future:
+        """The reply to ``request`` (its line), once Node has sent it."""
+        future = concurrent.futures.Future()
+        with self._lock:
+            if getattr(self, "_closed", False):
+                future.set_exception(PluginError(f"the MathJax process ({TYPESETTER.name}) ended:\n"
+                                                 f"{''.join(self._stderr)[-3000:]}"))
+                return future
+            self._pending.append(future)
+            self._outbox.put(json.dumps(request) + "\n")
+        return future
+
+    def request(self, **request) -> dict:
+        return self.reply(self.submit(**request))
+
+    @staticmethod
+    def reply(future) -> dict:
+        reply = json.loads(future.result())
         if "failure" in reply:
             raise PluginError(f"MathJax failed ({TYPESETTER.name}): {reply['failure']}")
         if reply["messages"]:
@@ -88,8 +121,12 @@ class Typesetter:
         return self._process.poll() is None
 
     def close(self):
+        self._outbox.put(None)
         if self.alive():
-            self._process.stdin.close()
+            try:
+                self._process.stdin.close()
+            except OSError:
+                pass
             try:
                 self._process.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -132,21 +169,32 @@ def start():
     _typesetter()
 
 
+def typeset_later(html: str, where: str):
+    """Send the page's HTML to MathJax now; the returned function gives it back with its formulas
+    typeset, waiting for Node if it must (a formula MathJax rejects raises then, naming it)."""
+    key = hashlib.sha256(html.encode("utf-8")).hexdigest()
+    done = _state["pages"].get(key)
+    future = None if done is not None else _typesetter().submit(op="page", html=html)
+
+    def result() -> str:
+        nonlocal done
+        if done is None:
+            reply = Typesetter.reply(future)
+            if reply["errors"]:
+                raise PluginError(
+                    f"{where}: MathJax cannot typeset "
+                    + "; ".join(f"“{e['tex']}” ({e['message']})" for e in reply["errors"])
+                )
+            done = reply["html"]
+        _state["seen"][key] = done
+        return done
+
+    return result
+
+
 def typeset(html: str, where: str) -> str:
     """The page's HTML with its formulas typeset; a formula MathJax rejects raises, naming it."""
-    key = hashlib.sha256(html.encode("utf-8")).hexdigest()
-    typesetter = _typesetter()
-    done = _state["pages"].get(key)
-    if done is None:
-        reply = typesetter.request(op="page", html=html)
-        if reply["errors"]:
-            raise PluginError(
-                f"{where}: MathJax cannot typeset "
-                + "; ".join(f"“{e['tex']}” ({e['message']})" for e in reply["errors"])
-            )
-        done = reply["html"]
-    _state["seen"][key] = done
-    return done
+    return typeset_later(html, where)()
 
 
 def hide_drawn_math(page):
