@@ -123,3 +123,29 @@ def test_the_parameter_version_is_bumped_so_autograd_refuses_a_stale_graph():
     Yogi([p], fused=True).step()
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.backward()
+
+
+def test_a_sparse_gradient_after_checked_steps_is_refused_by_name():
+    opt, params = _after_one_step()
+    opt.step()  # the repeat of a checked call: the next one may skip the kinds of its tensors
+    params[1].grad = params[1].grad.to_sparse()
+    before = _snapshot(opt, params)
+    with pytest.raises(RuntimeError, match="Yogi does not support sparse gradients"):
+        opt.step()
+    _unchanged(before, opt, params)
+
+
+def test_a_step_repeats_the_kernel_call_only_for_the_tensors_checked_last():
+    params = [_param(100), _param(3, 4)]
+    opt = Yogi(params)  # fused=None: the default path takes the kernel on CPU float32
+    opt.step()
+    group = opt.param_groups[0]
+    lists = opt._gather(group)
+    args = (0.01, 0.9, 0.999, 0.0, 1e-3, False, False, False)
+    assert cpu_kernel.step_again(*lists, *args)  # the default path checked these tensors last step
+    assert not cpu_kernel.step_again(*lists[:5], [t.clone() for t in lists[5]], *args)  # other step counts
+    assert not cpu_kernel.step_again(lists[0], [g.double() for g in lists[1]], *lists[2:], *args)
+    steps = [t.item() for t in lists[5]]
+    opt.state[params[0]]["exp_avg"] = torch.zeros(100)  # replaced: the record dies with the old tensor
+    assert not cpu_kernel.step_again(*opt._gather(group), *args)
+    assert [t.item() for t in opt._gather(group)[5]] == steps  # the refusals stepped nothing

@@ -183,14 +183,15 @@ class _Checked:
         self.versions, self.pointers = versions, pointers
         self.numels, self.dtype, self.table = numels, dtype, table
         self.sizes = array.array("q", numels)
+        self.total = sum(numels)
 
 
 def _forget(_ref=None):
     _checked_state[0] = None
 
 
-def _unchanged(kept, pointers):
-    """Whether the memory the last call checked is still what ``kept`` points at, unchanged.
+def _unchanged(kept):
+    """The record of the last call if ``kept`` are its tensors, unchanged; else None.
 
     The record is dropped as soon as one of the checked tensors dies, so while it stands every
     checked storage is alive and no other allocation can start at one of its addresses: a tensor
@@ -199,7 +200,10 @@ def _unchanged(kept, pointers):
     tensor's version counter or moves its data (assigning ``.data`` moves it, or keeps the same
     storage); either sends the call to the full check."""
     seen = _checked_state[0]
-    return seen is not None and pointers == seen.pointers and list(map(_VERSION, kept)) == seen.versions
+    if (seen is not None and list(map(torch.Tensor.data_ptr, kept)) == seen.pointers
+            and list(map(_VERSION, kept)) == seen.versions):
+        return seen
+    return None
 
 
 def _grads_fit(grads, n, dtype, numels):
@@ -211,23 +215,43 @@ def _grads_fit(grads, n, dtype, numels):
             and all(map(torch.Tensor.is_contiguous, grads)))
 
 
+def _kept(params, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, amsgrad):
+    """The tensors that live from step to step, in the order of the record."""
+    return params + exp_avgs + exp_avg_sqs + (max_exp_avg_sqs if amsgrad else []) + state_steps
+
+
+def step_again(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, lr, beta1, beta2,
+               weight_decay, eps, amsgrad, maximize, decoupled_weight_decay):
+    """:func:`step` of the very tensors the last call checked, unchanged, with new gradients that
+    fit them (and no GradScaler); True if it stepped, False (having done nothing) for anything else.
+
+    What passed the full check then needs no other: the optimizer's usual step, without looking
+    at its tensors' kinds again."""
+    kept = _kept(params, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, amsgrad)
+    seen = _unchanged(kept)
+    if seen is None or not _grads_fit(grads, len(params), seen.dtype, seen.numels):
+        return False
+    seen.table[1::6] = array.array("q", map(torch.Tensor.data_ptr, grads))
+    _launch(seen, params, kept, lr, beta1, beta2, weight_decay, eps, amsgrad, maximize, decoupled_weight_decay,
+            state_steps[0].dtype, None)
+    return True
+
+
 def step(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, lr, beta1, beta2,
          weight_decay, eps, amsgrad, maximize, decoupled_weight_decay, grad_scale=None, found_inf=None):
     """One fused Yogi step of CPU tensors in place; every tensor is checked before the kernel runs."""
     n = len(params)
     if n == 0:
         return
-    lib = load()
+    load()
     ms = max_exp_avg_sqs if amsgrad else []
-    kept = params + exp_avgs + exp_avg_sqs + ms + state_steps  # what lives from step to step
-    kept_pointers = list(map(torch.Tensor.data_ptr, kept))
-    seen = _checked_state[0]
-    if _unchanged(kept, kept_pointers) and _grads_fit(grads, n, seen.dtype, seen.numels):
-        dtype, numels, table = seen.dtype, seen.numels, seen.table  # the usual step: only g is new
-        step_dtype, copies = state_steps[0].dtype, []
-        table[1::6] = array.array("q", map(torch.Tensor.data_ptr, grads))
+    kept = _kept(params, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, amsgrad)
+    seen = _unchanged(kept)
+    if seen is not None and _grads_fit(grads, n, seen.dtype, seen.numels):
+        copies = []  # the usual step: only g is new
+        seen.table[1::6] = array.array("q", map(torch.Tensor.data_ptr, grads))
     else:
-        _checked_state[0] = None
+        _checked_state[0] = seen = None
         dtype, step_dtype = params[0].dtype, state_steps[0].dtype if state_steps else torch.float32
         if dtype not in DTYPES or step_dtype not in DTYPES:
             raise RuntimeError(f"the fused CPU kernel takes float32 and float64 parameters and step counts, "
@@ -251,6 +275,7 @@ def step(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, lr,
         for k, column in enumerate(columns):  # p, g, v, s, m and step pointers, one row of six per tensor
             if column:
                 table[k::6] = array.array("q", map(torch.Tensor.data_ptr, column))
+        seen = _Checked(kept, None, list(map(torch.Tensor.data_ptr, kept)), numels, dtype, table)
     if grad_scale is not None:  # the unscaled gradients are written back: they must not overlap the rest
         _disjoint([("params", params), ("exp_avgs", exp_avgs), ("exp_avg_sqs", exp_avg_sqs),
                    ("max_exp_avg_sqs", ms), ("state_steps", state_steps), ("grads", grads)])
@@ -259,22 +284,29 @@ def step(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, lr,
             raise RuntimeError(f"{name} must be a one-element CPU tensor, got shape {tuple(t.shape)} on {t.device}")
     if found_inf is not None and found_inf.item():
         return  # GradScaler found inf or NaN: nothing changes, the step count included
-    flags = (MAXIMIZE * bool(maximize) | DECOUPLED * bool(decoupled_weight_decay) | AMSGRAD * bool(amsgrad)
-             | STEP_F64 * (step_dtype == torch.float64) | SCALED * (grad_scale is not None))
-    kernel = lib.yogi_step_f32 if dtype == torch.float32 else lib.yogi_step_f64
-    checked = _checked_state[0] or _Checked(kept, None, kept_pointers, numels, dtype, table)
-    threads = torch.get_num_threads() if sum(numels) >= PARALLEL_MIN else 1
-    if kernel(n, table.buffer_info()[0], checked.sizes.buffer_info()[0], lr, beta1, beta2, eps, weight_decay,
-              grad_scale.item() if grad_scale is not None else 1.0, flags, threads) != 0:
-        raise MemoryError("the Yogi CPU kernel could not allocate its table")
+    _launch(seen, params, kept, lr, beta1, beta2, weight_decay, eps, amsgrad, maximize, decoupled_weight_decay,
+            state_steps[0].dtype, grad_scale, remember=not copies)
     for original, copy in copies:
         original.copy_(copy)
+
+
+def _launch(record, params, kept, lr, beta1, beta2, weight_decay, eps, amsgrad, maximize, decoupled_weight_decay,
+            step_dtype, grad_scale, remember=True):
+    """Run the kernel on the checked table of ``record``; remember the record for the next call."""
+    flags = (MAXIMIZE * bool(maximize) | DECOUPLED * bool(decoupled_weight_decay) | AMSGRAD * bool(amsgrad)
+             | STEP_F64 * (step_dtype == torch.float64) | SCALED * (grad_scale is not None))
+    lib = load()
+    kernel = lib.yogi_step_f32 if record.dtype == torch.float32 else lib.yogi_step_f64
+    threads = torch.get_num_threads() if record.total >= PARALLEL_MIN else 1
+    if kernel(len(params), record.table.buffer_info()[0], record.sizes.buffer_info()[0], lr, beta1, beta2, eps,
+              weight_decay, grad_scale.item() if grad_scale is not None else 1.0, flags, threads) != 0:
+        raise MemoryError("the Yogi CPU kernel could not allocate its table")
     # The kernel wrote through pointers: bump the parameters' version counters, as an in-place op
     # does, so that an autograd graph that saved a parameter refuses to use it.
     torch.autograd.graph.increment_version(params)
-    if not copies:  # remember what was checked (only the parameters' versions moved)
-        if checked.versions is None:
-            checked.versions = list(map(_VERSION, kept))
+    if remember:  # remember what was checked (only the parameters' versions moved)
+        if record.versions is None:
+            record.versions = list(map(_VERSION, kept))
         else:
-            checked.versions[:n] = map(_VERSION, params)
-        _checked_state[0] = checked
+            record.versions[:len(params)] = map(_VERSION, params)
+        _checked_state[0] = record

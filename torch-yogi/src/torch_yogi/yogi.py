@@ -27,8 +27,7 @@ __all__ = ["Yogi", "yogi"]
 
 CAPTURABLE_DEVICES = ("cuda", "xpu", "hpu", "xla", "mps")
 _PLAIN = (Tensor, torch.nn.Parameter)
-_DEVICE, _DTYPE, _IS_CPU, _IS_SPARSE, _GRAD = (operator.attrgetter(name) for name in (
-    "device", "dtype", "is_cpu", "is_sparse", "grad"))
+_DEVICE, _DTYPE, _IS_CPU, _GRAD = (operator.attrgetter(name) for name in ("device", "dtype", "is_cpu", "grad"))
 
 
 def _scalar(x):
@@ -109,9 +108,7 @@ class Yogi(torch.optim.Optimizer):
             if not all(map(operator.is_not, grads, itertools.repeat(None))):
                 params = [p for p, g in zip(params, grads) if g is not None]
                 grads = [g for g in grads if g is not None]
-        if any(map(_IS_SPARSE, grads)) if not torch.compiler.is_compiling() else any(g.is_sparse for g in grads):
-            raise RuntimeError("Yogi does not support sparse gradients")
-        states = [self.state.get(p) for p in params]
+        states = list(map(self.state.get, params))
         if not all(states):
             for i, p in enumerate(params):
                 if not states[i]:
@@ -144,6 +141,13 @@ class Yogi(torch.optim.Optimizer):
         if group["amsgrad"]:
             state["max_exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
 
+    def _again(self, group):
+        """Whether this group's step may be the C kernel's repeat of its last call (eager, and
+        nothing asks for another path: those tensors were checked and took the kernel then)."""
+        return (group["fused"] is not False and not group["foreach"] and not group["differentiable"]
+                and not group["capturable"] and getattr(self, "grad_scale", None) is None
+                and getattr(self, "found_inf", None) is None and not torch.compiler.is_compiling())
+
     def step(self, closure=None):
         """Perform a single optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = None
@@ -154,6 +158,13 @@ class Yogi(torch.optim.Optimizer):
             for group in self.param_groups:
                 params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps = self._gather(group)
                 beta1, beta2 = group["betas"]
+                if self._again(group) and cpu_kernel.step_again(
+                        params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, float(group["lr"]),
+                        float(beta1), float(beta2), group["weight_decay"], group["eps"], group["amsgrad"],
+                        group["maximize"], group["decoupled_weight_decay"]):
+                    continue  # the tensors of the last step, checked then and unchanged since
+                if any(g.is_sparse for g in grads):
+                    raise RuntimeError("Yogi does not support sparse gradients")
                 yogi(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, foreach=group["foreach"],
                      capturable=group["capturable"], differentiable=group["differentiable"], fused=group["fused"],
                      grad_scale=getattr(self, "grad_scale", None), found_inf=getattr(self, "found_inf", None),
