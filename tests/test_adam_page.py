@@ -45,6 +45,7 @@ def test_the_same_number_inside_the_root_acts_like_its_square_root_outside():
     assert 1 <= inside / outside_root <= math.sqrt(2)
 
 
+@pytest.mark.slow  # a long run: the full suite runs it, the quick loop does not
 def test_torch_rmsprop_puts_eps_outside_the_root():
     g, lr, eps, alpha = 0.3, 0.01, 0.1, 0.99
     p = torch.zeros(1, dtype=torch.float64, requires_grad=True)
@@ -175,6 +176,7 @@ def _run(make_optimizer, grad_scales, steps=3000, seed=5):
     return x.detach().abs().mean(dim=1).tolist()
 
 
+@pytest.mark.slow  # a long run: the full suite runs it, the quick loop does not
 def test_l2_in_adam_decays_coordinates_with_large_gradients_less():
     lr, lam = 1e-3, 0.5
     coupled = _run(lambda p: torch.optim.Adam(p, lr=lr, weight_decay=lam), [10.0, 0.1])

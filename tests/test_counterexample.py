@@ -230,6 +230,7 @@ def _amsgrad_steps(make, gradients):
     return steps
 
 
+@pytest.mark.slow  # a long run: the full suite runs it, the quick loop does not
 def test_amsgrad_in_torch_divides_the_running_max_by_1_minus_beta2_t():
     """The page's example: g₁ = 100, then g = 1 (β1 = 0, β2 = 0.999, η = 1, ε = 0). s^max stays
     at s₁ = 10, yet torch's step grows from about 0.014 at t = 2 to about 0.32 by t = 5000,

@@ -37,6 +37,7 @@ def sweep(data):
     return ex.lr_sweep(lrs=(0.001, 0.01, 0.03, 0.1, 0.3), num_epochs=4, data=data)
 
 
+@pytest.mark.slow  # a long run: the full suite runs it, the quick loop does not
 def test_the_jitter_grows_with_eta_at_every_step_of_the_sweep(sweep):
     jitter = [sweep[lr]["jitter"] for lr in (0.001, 0.01, 0.03, 0.1, 0.3)]
     assert all(a < b for a, b in zip(jitter, jitter[1:])), jitter
@@ -45,6 +46,7 @@ def test_the_jitter_grows_with_eta_at_every_step_of_the_sweep(sweep):
     assert all(a < b for a, b in zip(spreads, spreads[1:])), spreads  # from η = 0.01 on, std too
 
 
+@pytest.mark.slow  # a long run: the full suite runs it, the quick loop does not
 def test_at_eta_0_001_the_spread_is_the_trend_not_jitter(sweep):
     """The page: η = 0.001 has a std several times that of η = 0.01 (0.0079 vs 0.0014 on the
     airfoil data), because its loss is still falling; about the trend it barely moves."""
@@ -54,6 +56,7 @@ def test_at_eta_0_001_the_spread_is_the_trend_not_jitter(sweep):
     assert slow["jitter"] == min(r["jitter"] for r in sweep.values())
 
 
+@pytest.mark.slow  # a long run: the full suite runs it, the quick loop does not
 def test_too_small_and_too_large_learning_rates_both_end_higher(sweep):
     best = sweep[0.01]["mean"]
     assert min(r["mean"] for r in sweep.values()) == best
@@ -62,6 +65,7 @@ def test_too_small_and_too_large_learning_rates_both_end_higher(sweep):
     assert sweep[0.1]["mean"] > sweep[0.03]["mean"] > best  # larger η settles higher
 
 
+@pytest.mark.slow  # a long run: the full suite runs it, the quick loop does not
 def test_moderately_larger_learning_rates_drop_faster_at_first(sweep):
     assert sweep[0.03]["first"] < sweep[0.01]["first"] < sweep[0.001]["first"]
     assert sweep[0.1]["first"] < sweep[0.01]["first"]

@@ -102,6 +102,7 @@ def test_adam_ends_far_from_the_optimum_and_yogi_at_it(seed):
     assert up > 1.3 * down
 
 
+@pytest.mark.slow  # a long run: the full suite runs it, the quick loop does not
 def test_what_exercise_1_prints_is_what_its_solution_says(printed):
     """The page: the sample mean of the gradients is positive; over the last 2000 steps Adam's x is
     never below 0.88 and Yogi's within 0.02 of −1; Adam's s falls back to about 1, Yogi's stays
@@ -162,12 +163,14 @@ def sweep():
     return ex.yogi_lr_eps_sweep(lrs=(1e-3, 1e-2, 1e-1, 1.0), epss=(1e-8, 1e-3, 1e-1, 10.0))
 
 
+@pytest.mark.slow  # a long run: the full suite runs it, the quick loop does not
 def test_a_tiny_learning_rate_cannot_travel_far_enough(sweep):
     assert sweep[(1e-3, 1e-3)] > 10 * sweep[(1e-2, 1e-3)]
     _, _, b = ex.train_yogi(lr=1e-3, eps=1e-3)
     assert 0 < b.item() < 1e-3 * 1500 < 4.2  # about η per step at most: the intercept 4.2 is out of reach
 
 
+@pytest.mark.slow  # a long run: the full suite runs it, the quick loop does not
 def test_the_shortened_run_is_a_corner_of_the_full_sweep(printed, sweep):
     """The page runs 6 of the 16 pairs (η ∈ {1e-2, 1}, ε ∈ {1e-3, 1e-1, 10}), 1500 steps each; the
     numbers match the full sweep, which the defaults of yogi_lr_eps_sweep run."""
@@ -191,11 +194,13 @@ def test_the_shortened_run_is_a_corner_of_the_full_sweep(printed, sweep):
     assert table[1e-2, 10.0] > 10 * table[1e-2, 1e-3] and table[1.0, 10.0] < table[1.0, 1e-3]
 
 
+@pytest.mark.slow  # a long run: the full suite runs it, the quick loop does not
 def test_eta_1e_3_ends_near_8_7_against_0_13_at_1e_2(sweep):
     assert sweep[(1e-3, 1e-3)] == pytest.approx(8.7, abs=0.05)
     assert sweep[(1e-2, 1e-3)] == pytest.approx(0.13, abs=0.005)
 
 
+@pytest.mark.slow  # a long run: the full suite runs it, the quick loop does not
 def test_a_large_learning_rate_keeps_jittering(sweep):
     assert sweep[(1.0, 1e-3)] > 1.2 * sweep[(1e-2, 1e-3)]
     def late_spread(lr):  # how much the loss still moves over the second half of the run
@@ -206,6 +211,7 @@ def test_a_large_learning_rate_keeps_jittering(sweep):
     assert late_spread(1.0) > 10 * late_spread(1e-2)  # normalized steps of size ~η never settle down
 
 
+@pytest.mark.slow  # a long run: the full suite runs it, the quick loop does not
 def test_eps_below_sqrt_s_hat_changes_little_while_the_iterate_settles(sweep):
     """The page: for η ≤ 0.1, ε = 1e-8, 1e-3 and 1e-1 end within 3% of each other."""
     for lr in (1e-3, 1e-2, 1e-1):
@@ -214,6 +220,7 @@ def test_eps_below_sqrt_s_hat_changes_little_while_the_iterate_settles(sweep):
     assert sweep[(1e-2, 1e-1)] == pytest.approx(sweep[(1e-2, 1e-8)], rel=1e-3)  # "the same at 0.01"
 
 
+@pytest.mark.slow  # a long run: the full suite runs it, the quick loop does not
 def test_at_eta_1_the_final_loss_depends_on_eps_already_at_0_1(sweep):
     """The counter-case the page quotes (0.202, 0.203, 0.268): the iterate keeps jumping,
     the last loss is one sample of a wide spread, and ε = 0.1 ends elsewhere."""
@@ -230,6 +237,7 @@ def test_at_eta_1_the_final_loss_depends_on_eps_already_at_0_1(sweep):
     assert mean[1e-1] < mean[1e-8]
 
 
+@pytest.mark.slow  # a long run: the full suite runs it, the quick loop does not
 def test_eps_far_above_sqrt_s_hat_turns_yogi_into_momentum_sgd_with_rate_lr_over_eps(sweep):
     assert sweep[(1e-2, 10.0)] > 5 * sweep[(1e-2, 1e-3)]  # η/ε = 1e-3: too slow
     assert sweep[(1.0, 10.0)] < sweep[(1.0, 1e-3)]  # η/ε = 0.1: the jitter is gone
@@ -259,6 +267,7 @@ def test_bias_correction_is_exact_for_adam_and_overshoots_for_yogi():
     assert yogi[-1] == pytest.approx(c / (1 - beta2**steps), rel=1e-6)  # back toward c as 1 − β2ᵗ → 1
 
 
+@pytest.mark.slow  # a long run: the full suite runs it, the quick loop does not
 def test_what_exercise_3_prints(printed):
     """Adam's ŝ is c = 1 at every step shown; Yogi's starts at 1, peaks at about 1.58 at t = 1000
     (1/(1 − e⁻¹) at t = 1/(1 − β2)), is back near 1.05 at t = 3000; the steps are up to about 20%

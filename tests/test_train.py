@@ -307,6 +307,7 @@ def test_cli_missing_data_is_one_line_naming_the_folder(tmp_path, capsys):
 
 
 @pytest.mark.skipif(not (REAL_DIR / "airfoil_self_noise.dat").is_file(), reason=f"no real data file in {REAL_DIR}")
+@pytest.mark.slow  # a long run: the full suite runs it, the quick loop does not
 def test_python_dash_m_on_the_real_file():
     out = subprocess.run(
         [sys.executable, "-m", "snippets.train", "--optimizer", "torch-adam", "--epochs", "1", "--device", "cpu"],
