@@ -7,7 +7,8 @@ search plugin indexes each page in ``on_page_context`` (0, before any hook of th
 
 on_startup      whether this is `mkdocs build` or `mkdocs serve` (which keeps runs between rebuilds)
 on_config       (the build MkDocs began; the nested build i18n runs for each further language
-                skips it)
+                skips it, but for build/stamp's result, given to each language's config)
+  0 build/stamp           the build's date and source version, for the footer (config.extra.build)
   1 build/lock            wait for, or refuse beside, another build of this checkout — before
                           MkDocs empties the site folder
   2 pages/*               under `mkdocs serve`: the page readers, figures and words reloaded
@@ -36,7 +37,8 @@ on_page_markdown
                           notebooks/pages, downloads/archive, downloads/package: download links
 on_page_content notebooks/pages, notebooks/markup, notebooks/css (notebook pages): download
                 links, valid static markup, pruned style sheets; theme/cjk_text: no line breaks
-                in Chinese prose; theme/table_headers; then math/mathjax: the page sent to Node,
+                in Chinese prose; theme/ui_text: the extensions' words in the page's language;
+                theme/table_headers; then math/mathjax: the page sent to Node,
                 which typesets its formulas while the next pages are read
 on_page_context (100: before the search plugin) math/mathjax: the typeset page, awaited;
                 runs/results: the benchmark's table, awaited
@@ -74,7 +76,7 @@ from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.plugins import CombinedEvent, event_priority, get_plugin_logger  # noqa: E402
 
 from hooks import reload_content  # noqa: E402
-from hooks.build import cache, plugins  # noqa: E402
+from hooks.build import cache, plugins, stamp  # noqa: E402
 from hooks.build.lock import BuildBusy, BuildLock, wait_seconds  # noqa: E402
 from hooks.downloads import archive, offline, package  # noqa: E402
 from hooks.math import mathjax  # noqa: E402
@@ -84,7 +86,7 @@ from hooks.pages import chapters, includes  # noqa: E402
 from hooks.runs import benchmark, page_runs, playground, results  # noqa: E402
 from hooks.search import index as search_index  # noqa: E402
 from hooks.search import jieba_cache  # noqa: E402
-from hooks.theme import cjk_text, code_spans, image_sizes, language_links, material, not_found, table_headers  # noqa: E402
+from hooks.theme import cjk_text, code_spans, image_sizes, language_links, material, not_found, table_headers, ui_text  # noqa: E402
 
 log = get_plugin_logger("build")
 LOCK = BuildLock(cache.CACHE / "build.lock")
@@ -104,6 +106,12 @@ def on_config(config):
     # i18n runs a nested build per further language (MkDocs' build() again, from its on_post_build):
     # depth 1 is the build MkDocs began, which does the work of the whole site.
     _build["depth"] = _build.get("depth", 0) + 1
+    if _build["depth"] == 1:
+        try:
+            _build["stamp"] = stamp.describe()
+        except ValueError as error:
+            raise PluginError(str(error)) from None
+    config.extra["build"] = _build["stamp"]  # every language's footer: the build's date and source version
     if _build["depth"] > 1:
         return config
     try:
@@ -207,6 +215,7 @@ def on_page_content(html, page, config, files):
         html = markup.static_markup(html, page.toc, page.file.src_uri)
         html = css.prune_styles(html)
     html = cjk_text.join_cjk_lines(html)
+    html = ui_text.translated(html, _page_name(page)[0])
     html = table_headers.ordinary_empty_headers(html)
     # Node typesets the page while MkDocs reads the next ones; the result replaces it before the
     # search plugin reads the page (_before_search), which is the first step to read it again.
@@ -225,7 +234,11 @@ def _index_url(context, config):
 def _before_search(context, page, config, nav):
     page.content = _build["typeset"].pop(id(page))()
     if _build["benchmark"] is not None:
-        table = _build["benchmark"].table
+        lang = _page_name(page)[0]
+
+        def table():
+            return benchmark.localized(_build["benchmark"].table(), lang)  # in the page's language
+
         page.content = table_headers.ordinary_empty_headers(
             results.with_table(page.content, table, config, page.file.src_uri))
     mathjax.hide_drawn_math(page)

@@ -20,7 +20,8 @@ INCLUDE = re.compile(r'--8<--\s+"([^"]+)"')
 FIGURE = re.compile(r"\]\((figures/[a-z0-9-]+\.svg)\)")
 MARKER = re.compile(r"^[ \t]*<!-- (?:output|benchmark|downloads|code-download) -->$", re.M)
 CJK = "\u4e00-\u9fff"
-GLOSSARY_ROW = re.compile(r"^\| ([^|]+?) \| ([^|]+?) \|$", re.M)
+GLOSSARY_ROW = re.compile(r"^\| ([^|]+?) \| ([^|]+?) \| ([^|]+?) \|$", re.M)
+GLOSSARY_HEADINGS = {"zh": ("中文", "英文", "释义"), "en": ("Chinese", "English", "Definition")}
 NEVER_IN_CHINESE = ("亚当", "偏置校正", "偏差修正")
 
 
@@ -129,16 +130,38 @@ def test_no_page_shows_an_internal_marker():
             assert "# needs:" not in page and "<!-- output:" not in page and "<!-- markdown:" not in page, f"{lang}/{rel}"
 
 
-def _glossary(lang):
+def _glossary_rows(lang):
+    """(Chinese term, English term, definition) of each row of the glossary's table; its
+    headings are in the page's language."""
     page = text(lang, "glossary.md")
     table = page.split("<!-- glossary:start -->", 1)[1].split("<!-- glossary:end -->", 1)[0]
     rows = GLOSSARY_ROW.findall(table)
-    return [(zh.strip(), en.strip()) for zh, en in rows[2:] if not zh.startswith("-")] if rows[0] == ("中文", "English") else rows
+    assert rows[0] == GLOSSARY_HEADINGS[lang], f"{lang}/glossary.md: the table's headings are {rows[0]}"
+    assert set("".join(rows[1])) <= {"-"}, f"{lang}/glossary.md: the second row is not the table's rule"
+    assert len(rows) - 2 == len(table.strip().splitlines()) - 2, f"{lang}/glossary.md: a row of the table is not three cells"
+    return rows[2:]
+
+
+def _glossary(lang):
+    return [(zh, en) for zh, en, _ in _glossary_rows(lang)]
 
 
 def test_one_glossary_in_both_languages():
     assert _glossary("zh") == _glossary("en")
     assert len(_glossary("zh")) >= 15
+
+
+def test_every_glossary_term_has_a_one_line_definition_in_each_language():
+    """The third column: one sentence per term, Chinese on the Chinese page and English (no
+    Chinese) on the English one, each ending as a sentence ends."""
+    for lang in LANGUAGES:
+        for zh, en, definition in _glossary_rows(lang):
+            prose = re.sub(r"\\\(.*?\\\)|`[^`]*`", "", definition)
+            if lang == "zh":
+                assert re.search(f"[{CJK}]", prose) and definition.endswith("。"), f"zh: {zh}: {definition!r}"
+            else:
+                assert not re.search(f"[{CJK}]", definition) and definition.endswith("."), f"en: {en}: {definition!r}"
+            assert definition.count("。") + definition.count(". ") <= 1, f"{lang}: {zh}: more than one sentence"
 
 
 @pytest.mark.parametrize("rel", markdown_pages())

@@ -3,9 +3,10 @@
 The build writes ``adam-yogi-code.zip`` at the site's root: the ``snippets`` package (the ``.py``
 files under ``snippets/`` that git tracks, as the work tree has them: an untracked file is not
 published, and neither is a symbolic link or anything outside the repository, which fails the
-build), a README written for the archive (``hooks/downloads/archive-README.md``) and a
+build), a README written for the archive (``hooks/downloads/archive-README.md``), a
 ``requirements.txt`` naming torch and matplotlib with the versions this build tested (from the
-pins in requirements.txt). Outside a git checkout (an exported copy of the sources), the files on
+pins in requirements.txt), and the repository's licences (:data:`LICENCES`: ``LICENSE``, MIT,
+for the code; ``LICENSE-docs``, CC BY-SA 4.0, for the text). Outside a git checkout (an exported copy of the sources), the files on
 disk are what the sources hold. The archive is reproducible: its entries are sorted, and their
 timestamps, permissions and compression are fixed, so the same sources give the same bytes.
 
@@ -34,6 +35,16 @@ README = Path(__file__).with_name("archive-README.md")
 MARKER = "<!-- code-download -->"
 TIMESTAMP = (2018, 2, 22, 0, 0, 0)  # any fixed date: the archive does not change with the clock
 SYMLINK_MODE = "120000"  # git's mode of a symbolic link
+LICENCES = ("LICENSE", "LICENSE-docs")  # at the repository's root: the code's (MIT) and the text's (CC BY-SA 4.0)
+
+
+def licences(root: Path = ROOT) -> dict[str, bytes]:
+    """{file name: content} of the repository's licence files, which every download carries;
+    a missing one fails the build, naming it."""
+    missing = [name for name in LICENCES if not (Path(root) / name).is_file()]
+    if missing:
+        raise PluginError(f"every download carries the licences, but {', '.join(missing)} is missing from {root}")
+    return {name: (Path(root) / name).read_bytes() for name in LICENCES}
 
 
 def tracked_files(root: Path = ROOT, folder: str = PACKAGE) -> list[str]:
@@ -82,6 +93,7 @@ def members(root: Path = ROOT) -> dict[str, bytes]:
     found = {
         f"{TOP}/README.md": README.read_bytes(),
         f"{TOP}/requirements.txt": requirements.encode(),
+        **{f"{TOP}/{name}": content for name, content in licences(root).items()},
     }
     for name in tracked_files(root):
         found[f"{TOP}/{name}"] = (Path(root) / name).read_bytes()

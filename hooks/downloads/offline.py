@@ -13,7 +13,9 @@ At the end of each build this step writes ``assets/adam-yogi-offline.zip``, a co
 * the math fonts are inside the math style sheet (data: URLs);
 * what only a server needs is left out: 404 pages, sitemaps, the JSON search indexes, the
   ``<link rel="alternate">`` tags (Material fetches a sitemap beside each), and the home page's
-  link to this zip (``{ .offline-download }`` paragraph).
+  link to this zip (``{ .offline-download }`` paragraph);
+* the repository's licences (``LICENSE``, MIT, for the code; ``LICENSE-docs``, CC BY-SA 4.0, for
+  the text) sit beside the home page.
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ from mkdocs.structure.files import File
 from hooks import ROOT
 from hooks.build import plugins
 from hooks.build.files import write_atomic
+from hooks.downloads.archive import licences
 
 ZIP = "assets/adam-yogi-offline.zip"
 FOLDER = "adam-yogi"  # the folder the zip unpacks to
@@ -140,6 +143,8 @@ def build_zip(site: Path, config) -> bytes:
                 add(name, path.read_bytes())
         add("search/search_index.js", offline_index(site, languages, default))
         add(SHIM_DEST, SHIM.read_bytes())
+        for name, content in licences().items():
+            add(name, content)
     return buffer.getvalue()
 
 

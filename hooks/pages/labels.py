@@ -79,7 +79,7 @@ TEXT = {
             "就像读者在仓库之外的一个全新 Python 里运行它们一样。设备 {device}，PyTorch {torch}。"
         ),
         "provenance_benchmark": "本页的表格由本次构建运行 `tools.benchmark` 测得：设备 {device}，PyTorch {torch}。",
-        "data_airfoil": "数据：NASA airfoil self-noise（UCI 机器学习库，CC BY 4.0）。",
+        "data_airfoil": "数据：NASA 翼型自噪声数据集（UCI 机器学习库，CC BY 4.0）。",
         "data_synthetic": "数据：确定性合成回归数据（真实数据不可用）。",
         "output": "输出",
         "benchmark_command": "命令",

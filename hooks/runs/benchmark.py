@@ -6,6 +6,10 @@ with the build), once the page runs are done: the page runs time their training 
 benchmark times the optimizers, and neither shares the CPU with the other; the pages render
 meanwhile, and the page that shows the table waits for it. ``mkdocs serve`` keeps the last table
 in ``.cache/pages`` until the device, tools/benchmark.py or torch-yogi's sources change.
+
+tools/benchmark.py prints its table in English; :func:`localized` gives each page the table in its
+language (the column headings and the word for a noisy ratio; the optimizers' names, which the
+page's prose quotes as code, as code in both).
 """
 from __future__ import annotations
 
@@ -29,6 +33,54 @@ SOURCES = [ROOT / "tools" / "benchmark.py", ROOT / "torch-yogi" / "src" / "torch
 TIMEOUT = 600  # seconds: the table takes a few; a benchmark that hangs fails the build
 
 log = get_plugin_logger("benchmark")
+
+# The table's words in each language but English (tools/benchmark.py's), and the ratio column's
+# heading ("× <baseline>"); a heading missing here fails the build of that language.
+HEADINGS = {"zh": {"parameters": "参数个数", "optimizer": "优化器", "ms/step": "毫秒/步", "GB/s": "GB/s",
+                   "threads": "线程数"}}
+RATIO_HEADING = {"zh": "与 `{baseline}` 之比", "en": "× `{baseline}`"}
+NOISY = {"zh": "波动大（{range}）", "en": "noisy ({range})"}  # a ratio whose rounds disagree: ``noisy (0.4–3.9)``
+
+
+def _cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+def _heading(cell: str, lang: str) -> str:
+    if cell.startswith("× "):
+        return RATIO_HEADING[lang].format(baseline=cell[2:])
+    if lang == "en":
+        return cell
+    if cell not in HEADINGS[lang]:
+        raise PluginError(f"the benchmark table has a column {cell!r} with no {lang} heading: "
+                          f"add it to HEADINGS in hooks/runs/benchmark.py")
+    return HEADINGS[lang][cell]
+
+
+def localized(table: str, lang: str) -> str:
+    """``table`` (markdown, as tools/benchmark.py prints it) for a page in ``lang``."""
+    if lang not in RATIO_HEADING:
+        raise PluginError(f"the benchmark table has no words for the language {lang!r}")
+    lines, heading, names = [], True, None
+    for line in table.split("\n"):
+        if not line.startswith("|"):
+            heading = True  # a blank line: another table follows
+            lines.append(line)
+            continue
+        cells = _cells(line)
+        if heading:
+            heading = False
+            names = cells.index("optimizer") if "optimizer" in cells else 0  # the optimizers' column
+            cells = [_heading(cell, lang) for cell in cells]
+        elif not set(line) <= set("|-: "):
+            cells[names] = f"`{cells[names]}`"
+            cells = [NOISY[lang].format(range=cell[len("noisy ("):-1]) if cell.startswith("noisy (") and cell.endswith(")")
+                     else cell for cell in cells]
+        else:
+            lines.append(line)
+            continue
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def arguments(device: str) -> list[str]:
