@@ -29,6 +29,8 @@ def repo(tmp_path):
     (root / "snippets" / "a.py").write_text("a = 1\n")
     (root / "snippets" / "tools" / "b.py").write_text("b = 2\n")
     (root / "snippets" / "notes.txt").write_text("not code\n")
+    for name in hook.LICENCES:
+        (root / name).write_text(f"{name} of the test checkout\n")
     _git(root, "init", "-q")
     _git(root, "add", "snippets")
     return root
@@ -44,7 +46,7 @@ def test_the_archive_holds_the_tracked_files_only(repo, tmp_path):
     (repo / "snippets" / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"\0")
     assert hook.tracked_files(repo) == ["snippets/a.py", "snippets/tools/b.py"]
     names = list(hook.members(repo))
-    assert names[2:] == ["adam-yogi/snippets/a.py", "adam-yogi/snippets/tools/b.py"]
+    assert names[4:] == ["adam-yogi/snippets/a.py", "adam-yogi/snippets/tools/b.py"]
 
 
 def test_a_file_added_to_git_counts_and_one_deleted_in_the_work_tree_does_not(repo):
@@ -76,20 +78,22 @@ def test_outside_a_git_checkout_the_regular_files_on_disk(repo, tmp_path):
     assert hook.tracked_files(repo) == ["snippets/a.py", "snippets/tools/b.py"]
 
 
-def test_the_archive_is_reproducible_and_holds_the_package_a_readme_and_requirements():
+def test_the_archive_is_reproducible_and_holds_the_package_a_readme_requirements_and_the_licences():
     first, second = hook.archive_bytes(), hook.archive_bytes()
     assert first == second
     with zipfile.ZipFile(io.BytesIO(first)) as archive:
         infos = archive.infolist()
         names = [i.filename for i in infos]
-        assert names[:2] == ["adam-yogi/README.md", "adam-yogi/requirements.txt"]
+        assert names[:4] == ["adam-yogi/README.md", "adam-yogi/requirements.txt", "adam-yogi/LICENSE", "adam-yogi/LICENSE-docs"]
         tracked = subprocess.run(["git", "-C", str(ROOT), "ls-files", "snippets"], capture_output=True, text=True,
                                  check=True).stdout.split()
         expected = sorted(f"adam-yogi/{name}" for name in tracked if name.endswith(".py") and (ROOT / name).is_file())
-        assert names[2:] == expected
+        assert names[4:] == expected
         assert {(i.date_time, i.external_attr >> 16, i.create_system) for i in infos} == {((2018, 2, 22, 0, 0, 0), 0o644, 3)}
         assert archive.read("adam-yogi/snippets/data.py") == (ROOT / "snippets" / "data.py").read_bytes()
         requirements = archive.read("adam-yogi/requirements.txt").decode().split()
+        assert archive.read("adam-yogi/LICENSE") == (ROOT / "LICENSE").read_bytes()
+        assert archive.read("adam-yogi/LICENSE-docs") == (ROOT / "LICENSE-docs").read_bytes()
     assert "torch==2.13.0" in requirements and any(r.startswith("matplotlib==") for r in requirements)
 
 
@@ -114,3 +118,18 @@ def test_the_home_page_links_the_archive_and_the_repository_only_when_set(src_ur
     with_repo = hook.link("<!-- code-download -->", page, _Config("https://github.com/o/r"))
     assert "<https://github.com/o/r>" in with_repo
     assert hook.link("no marker", page, _Config(None)) == "no marker"
+
+
+def test_the_repository_holds_both_licences():
+    """MIT for the code (the standard text), CC BY-SA 4.0 for the text (a notice linking the legal code)."""
+    code = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert code.startswith("MIT License\n") and "Permission is hereby granted, free of charge" in code
+    assert code == (ROOT / "torch-yogi" / "LICENSE").read_text(encoding="utf-8"), "one MIT licence, one holder"
+    text = (ROOT / "LICENSE-docs").read_text(encoding="utf-8")
+    assert "CC BY-SA 4.0" in text and "https://creativecommons.org/licenses/by-sa/4.0/legalcode" in text
+
+
+def test_a_download_without_its_licences_fails_the_build_naming_the_file(repo):
+    (repo / "LICENSE-docs").unlink()
+    with pytest.raises(PluginError, match="LICENSE-docs is missing"):
+        hook.members(repo)

@@ -9,8 +9,9 @@ A page (``docs/<lang>/<name>.md``) holds prose and, in this order of appearance:
 * ``![caption](figures/<name>.svg)``: a figure, drawn from the chapter's namespace by the cells
   ``snippets/plots.py`` holds for it (figures.py names them);
 * ``<!-- benchmark -->``, ``<!-- downloads -->``, ``<!-- code-download -->``,
-  ``<!-- package-download -->``: the benchmark table, the chapter's download links, the code
-  archive, the torch-yogi wheel (each replaced by its step);
+  ``<!-- package-download -->``, ``<!-- pdf-download -->``: the benchmark table, the chapter's
+  download links, the code archive, the torch-yogi wheel, the PDF of the site (each replaced by
+  its step; until a step fills one, it stays an HTML comment, which shows nothing);
 * headings and ``??? type "title"`` boxes, which notebooks keep as markdown cells.
 
 :class:`Pages` reads and parses every page of every language once per build (:func:`parse`
@@ -39,7 +40,7 @@ INCLUDE = re.compile(r'^(\s*)--8<-- "([^"]+)"\s*$')
 SNIPPET_MARK = "--8<--"
 FENCE = re.compile(r"^(\s*)```(\S*)")
 OUTPUT = re.compile(r"^(\s*)<!-- output -->\s*$")
-MARKER = re.compile(r"^(\s*)<!-- (benchmark|downloads|code-download|package-download) -->\s*$")
+MARKER = re.compile(r"^(\s*)<!-- (benchmark|downloads|code-download|package-download|pdf-download) -->\s*$")
 FIGURE = re.compile(r"!\[[^\]]*\]\(figures/([a-z0-9-]+)\.svg\)")
 HEADING = re.compile(r"^(#{1,6}) (.*?)(?:\s*\{ *#([a-z0-9-]+) *\})?\s*$")
 BOX = re.compile(r'^(\s*)(?:\?\?\?\+?|!!!) [a-z]+(?: "(.*)")?\s*$')
