@@ -143,6 +143,10 @@ if __name__ == "__main__":
         xs, ss = run[f"x_{method}"][-tail:], run[f"s_{method}"][-tail:]
         print(f"{method}: last {tail} steps x in [{min(xs):+.3f}, "
               f"{max(xs):+.3f}], s in [{min(ss):.1f}, {max(ss):.1f}]")
+    four = rare_gradient_problem(batch=4)  # each g_t a mean of 4 draws
+    xs = four["x_adam"][-tail:]
+    print(f"adam, batch 4: last {tail} steps x in [{min(xs):+.3f}, "
+          f"{max(xs):+.3f}]")
     # --8<-- [end:rare-gradient-run]
 
     # --8<-- [start:lr-eps-run]

@@ -108,12 +108,12 @@ def test_what_exercise_1_prints_is_what_its_solution_says(printed):
     never below 0.88 and Yogi's within 0.02 of −1; Adam's s falls back to about 1, Yogi's stays
     within about 10% of C² = 400."""
     lines = printed["rare-gradient"]
-    assert len(lines) == 3
+    assert len(lines) == 4
     mean = float(re.fullmatch(rf"mean gradient {NUMBER}", lines[0]).group(1))
     run = ex.rare_gradient_problem()
     assert mean == pytest.approx(sum(run["g"]) / len(run["g"]), abs=5e-4) and mean > 0
     row = re.compile(rf"(adam|yogi): last 2000 steps x in \[{NUMBER}, {NUMBER}\], s in \[{NUMBER}, {NUMBER}\]")
-    values = {m.group(1): [float(v) for v in m.groups()[1:]] for m in map(row.fullmatch, lines[1:])}
+    values = {m.group(1): [float(v) for v in m.groups()[1:]] for m in map(row.fullmatch, lines[1:3])}
     (x_lo, x_hi, s_lo, s_hi), tail = values["adam"], slice(-2000, None)
     assert (x_lo, x_hi, s_lo, s_hi) == (
         pytest.approx(min(run["x_adam"][tail]), abs=5e-4), pytest.approx(max(run["x_adam"][tail]), abs=5e-4),
@@ -123,6 +123,11 @@ def test_what_exercise_1_prints_is_what_its_solution_says(printed):
     assert x_lo == -1.0 and -1 < x_hi < -0.98
     assert max(abs(min(run["x_yogi"][tail]) + 1), abs(max(run["x_yogi"][tail]) + 1)) < 0.02
     assert 0.88 * 400 < s_lo and s_hi < 1.12 * 400 and s_lo < 0.92 * 400  # "within about 10%"
+    # The Yogi page's experiment: with each gradient a mean of 4 draws Adam ends near −1, not +1.
+    x_lo, x_hi = map(float, re.fullmatch(rf"adam, batch 4: last 2000 steps x in \[{NUMBER}, {NUMBER}\]", lines[3]).groups())
+    four = ex.rare_gradient_problem(batch=4)["x_adam"][tail]
+    assert (x_lo, x_hi) == (pytest.approx(min(four), abs=5e-4), pytest.approx(max(four), abs=5e-4))
+    assert x_hi < -0.9
 
 
 def test_both_methods_see_the_same_stream_and_the_same_first_step():
