@@ -18,6 +18,7 @@ content that ``hooks/math/mathjax.py`` restores after the search plugin).
 from __future__ import annotations
 
 import re
+import unicodedata
 from html import escape
 from html.parser import HTMLParser
 
@@ -137,7 +138,7 @@ def readable(mathml: str) -> str:
     tree.feed(mathml)
     tree.close()
     text = "".join(_text(node) for node in _elements(tree.root))
-    return re.sub(r"\s+", " ", text).strip()
+    return unicodedata.normalize("NFC", re.sub(r"\s+", " ", text).strip())  # s + ◌̂ as ŝ, which readers type
 
 
 def _readable_formula(match) -> str:

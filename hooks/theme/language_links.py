@@ -44,7 +44,7 @@ def switcher_links(page, config):
     to the page, and keeps absolute ones (with site_url) as they are.
     """
     alternates = getattr(page.file, "alternates", {})
-    _headings[page.url] = heading_ids(page.content or "")
+    _headings[_key(page.url)] = heading_ids(page.content or "")
     links = {}
     # i18n sets `config.extra.alternate` as an attribute, which is what the template reads.
     for alternate in getattr(config.extra, "alternate", None) or []:
@@ -53,11 +53,18 @@ def switcher_links(page, config):
             url = alternates[alternate["lang"]].url
             alternate["link"] = _absolute(config, url) if config.site_url else url
             links[alternate["lang"]] = url
-            if url != page.url:
-                alternate["anchors"] = _headings.get(url)
+        else:  # the homepages: i18n's links ("/", "/en/"), which name the page too
+            url = alternate.get("link") or ""
+        if _key(url) != _key(page.url):
+            alternate["anchors"] = _headings.get(_key(url))
     folder = posixpath.dirname(page.file.dest_uri)
     if folder:  # the site root has the sitemap of the whole site
         _folders[folder].append((page.url, links))
+
+
+def _key(url: str) -> str:
+    """A page's URL, site-relative: the homepage is "./" to MkDocs, "/" to i18n (and "en/", "/en/")."""
+    return url.lstrip("/").removeprefix("./")
 
 
 def heading_ids(html: str) -> list[str]:

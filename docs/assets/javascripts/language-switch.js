@@ -2,20 +2,23 @@
 // file, a classic deferred script, so it runs from file:// too; without it the links still lead
 // to the top of the other language's page).
 //
-// 1. As a link to the other language is followed (click, Enter), the heading the reader is in
-//    (the last one whose top has passed under the header; else the address's #fragment) is put
-//    on the link as its #fragment. Both languages give a section the same id; where a heading
-//    has none on the other page, the nearest heading above it that has one is used: the link
-//    lists the other page's heading ids (data-anchors, from hooks/theme/language_links.py) when
-//    the build knew them as it wrote this page.
+// 1. As a link to the other language is followed (click, Enter), the heading of the section the
+//    reader is in (the last one whose top has passed under the header; above the first section,
+//    the address's #fragment if what it names is on screen) is put on the link as its #fragment.
+//    Both languages give a section the same id; where a heading has none on the other page, the
+//    nearest heading above it that has one is used: the link lists the other page's heading ids
+//    (data-anchors, from hooks/theme/language_links.py) when the build knew them as it wrote
+//    this page.
 // 2. A page opened at a #fragment it has no element for, from the other language (whose ids
 //    this page's own link to it lists), scrolls to the nearest heading above that one that it
 //    has, and its address says so.
 (function () {
-  var HEADINGS = "article h1[id], article h2[id], article h3[id], article h4[id], article h5[id], article h6[id]";
+  // a page's sections (its h1 is its title: above the first section is the top of the page)
+  var HEADINGS = "article h2[id], article h3[id], article h4[id], article h5[id], article h6[id]";
+  var ALL_HEADINGS = "article h1[id], " + HEADINGS;
 
-  function headings() {
-    return Array.prototype.slice.call(document.querySelectorAll(HEADINGS));
+  function headings(selector) {
+    return Array.prototype.slice.call(document.querySelectorAll(selector || HEADINGS));
   }
 
   function ids(list) {
@@ -30,14 +33,23 @@
     }
   }
 
-  // The heading the reader is in: the last whose top is above the header's bottom (and a little
-  // more, as a heading Material scrolled to sits just below the header).
+  // The address's #fragment, if what it names is on screen (above the first section).
+  function shownFragment() {
+    var target = fragment() && document.getElementById(fragment());
+    if (!target) return null;
+    var box = target.getBoundingClientRect();
+    return box.bottom > 0 && box.top < innerHeight ? target.id : null;
+  }
+
+  // The section the reader is in: the last heading whose top has reached the place a link to it
+  // scrolls it to (its scroll-margin-top, below Material's header), or passed it.
   function current(list) {
     var header = document.querySelector(".md-header");
-    var line = (header ? Math.max(header.getBoundingClientRect().bottom, 0) : 0) + 8;
+    var below = header ? Math.max(header.getBoundingClientRect().bottom, 0) : 0;
     var found = null;
     for (var i = 0; i < list.length; i++) {
-      if (list[i].getBoundingClientRect().top > line) break;
+      var margin = parseFloat(getComputedStyle(list[i]).scrollMarginTop) || 0;
+      if (list[i].getBoundingClientRect().top > Math.max(margin, below) + 2) break;
       found = list[i];
     }
     return found;
@@ -61,7 +73,7 @@
     var url = new URL(link.getAttribute("data-href"), location.href);
     var list = headings();
     var heading = current(list);
-    var id = heading ? heading.id : fragment();
+    var id = heading ? heading.id : shownFragment();
     var theirs = anchorsOf(link);
     if (id && theirs && theirs.indexOf(id) === -1) {
       id = nearestShared(id, ids(list), theirs);
@@ -80,7 +92,7 @@
   function arrive(links) {
     var id = fragment();
     if (!id || document.getElementById(id)) return;
-    var list = headings(), mine = ids(list);
+    var mine = ids(headings(ALL_HEADINGS));
     for (var i = 0; i < links.length; i++) {
       var theirs = anchorsOf(links[i]);
       if (!theirs || theirs.indexOf(id) === -1) continue;
