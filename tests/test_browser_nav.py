@@ -126,6 +126,26 @@ def test_the_language_switch_lands_on_the_section_the_reader_is_in(browser, serv
 
 @pytest.mark.browser
 @pytest.mark.slow
+def test_the_language_switch_keeps_the_section_on_a_phone(browser, server):
+    """390 px, touch: the menu opens with a tap, and the link is tapped."""
+    rel, heading_id = SECTION
+    with Visit(browser, server, viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True) as visit:
+        page = visit.open(urljoin(server, page_url(rel, "zh")))
+        page.evaluate("id => document.getElementById(id).scrollIntoView()", heading_id)
+        page.evaluate(f"scrollBy(0, {PAST_HEADING})")
+        page.wait_for_function("id => document.getElementById(id).getBoundingClientRect().top < -50", arg=heading_id)
+        page.tap(".md-header__option .md-select button")
+        link = page.locator('a.md-select__link[hreflang="en"]')
+        link.wait_for(state="visible")
+        with page.expect_navigation():
+            link.tap()
+        page.wait_for_load_state("load")
+        assert page.url == urljoin(server, page_url(rel, "en")) + f"#{heading_id}"
+        _assert_in_view(_section_shown(page, heading_id), heading_id)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
 def test_the_language_switch_at_the_top_of_a_page_adds_no_section(browser, server):
     with Visit(browser, server) as visit:
         page = visit.open(urljoin(server, page_url("yogi.md", "zh")))
