@@ -43,6 +43,7 @@ on_page_content notebooks/pages, notebooks/markup, notebooks/css (notebook pages
 on_page_context (100: before the search plugin) math/mathjax: the typeset page, awaited;
                 runs/results: the benchmark's table, awaited
                 and put in its place (theme/table_headers); math/mathjax: the drawn glyphs hidden;
+                search/page_text: formulas as readable text, no permalink "¶" in headings;
                 (0) theme/language_links: the switcher's links; search/index: the page's index;
                 (-100) math/mathjax: the glyphs back
 on_template_context  theme/not_found: the 404 page without a language switch; search/index
@@ -242,6 +243,7 @@ def _before_search(context, page, config, nav):
         page.content = table_headers.ordinary_empty_headers(
             results.with_table(page.content, table, config, page.file.src_uri))
     mathjax.hide_drawn_math(page)
+    search_index.for_search(page)  # the formulas' MathML as readable text, no heading's "¶"
     return context
 
 

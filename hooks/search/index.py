@@ -24,6 +24,8 @@ import jieba
 from mkdocs.exceptions import PluginError
 
 from hooks.build.files import write_atomic
+# the pipeline's step just before the search plugin reads a page (hooks/search/page_text.py)
+from hooks.search.page_text import for_search  # noqa: F401
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 INDEX = "search/search_index.json"

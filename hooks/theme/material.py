@@ -28,6 +28,12 @@ whole (its loop stops one character short), so 动量 is searched as 动 and hig
 worker is served at its usual address with that one call replaced: hooks/search/segment.js, put
 in front of it, cuts the run with jieba's dictionary route over the dictionary that
 hooks/search/index.py ships in the index's config.
+
+The same call joined the words with "* ", and the worker then adds "*" to every term (a
+trailing wildcard): each word but the last became "偏差**", whose query term "偏差*" no word
+of the index starts with, so a section titled 偏差校正 was shown with "Missing: 偏差" (and the
+link to it highlighted 校正 alone). The words are now joined with a space: every one gets the
+worker's single "*", and counts as found where it is.
 """
 from __future__ import annotations
 
@@ -54,7 +60,7 @@ BUNDLE_EDITS = {
     "return o.content=a.colorScheme,": "return o.content!==a.colorScheme&&(o.content=a.colorScheme),",
 }
 WORKER = re.compile(r"assets/javascripts/workers/search\.[0-9a-f]+\.min\.js")
-SEGMENT_CALL = re.compile(r"\[\.\.\.[\w$]+\(([\w$]+),this\.index\.invertedIndex\)\]")
+SEGMENT_CALL = re.compile(r"\[\.\.\.[\w$]+\(([\w$]+),this\.index\.invertedIndex\)\]\.join\(\"\* \"\)")
 SEGMENTER = Path(__file__).resolve().parents[1] / "search" / "segment.js"
 PRELUDE = """
 // hooks/theme/material.py: the index's dictionary arrives with Material's setup message (type 0).
@@ -126,7 +132,7 @@ def without_switching_rule(css: str, where: str) -> str:
 
 def patched_worker(worker: str) -> str:
     """Material's worker with its Chinese segmentation replaced by jieba's cut."""
-    patched, count = SEGMENT_CALL.subn(r"[...adamYogiCut(\1)]", worker)
+    patched, count = SEGMENT_CALL.subn(r'[...adamYogiCut(\1)].join(" ")', worker)
     if count != 1:
         raise PluginError(
             f"Material's search worker has {count} calls of its Chinese segmentation where "
