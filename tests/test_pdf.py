@@ -16,6 +16,7 @@ from site_pages import LANGUAGES, ROOT, built_html, hooks_module
 
 book = hooks_module("pdf.book")
 download = hooks_module("pdf.download")
+printer = hooks_module("pdf.printer")
 children = hooks_module("build.children")
 
 
@@ -58,7 +59,7 @@ def test_the_book_holds_the_articles_in_order_with_links_inside_it(site):
     assert 'id="adam-bias"' in document and 'id="home-home-title"' in document
     assert 'href="#adam-bias"' in document and 'href="#home"' in document and 'href="#home-home-title"' in document
     # a page the book does not hold, with no site_url: the text stays, the link goes
-    assert "<a>notebook</a>" in document
+    assert "<a data-pdf-unlinked>notebook</a>" in document
     assert 'href="https://arxiv.org/abs/1412.6980"' in document
     # the light figure, loaded at once from the site; no dark one; collapsible blocks open
     assert f'src="{(site / "figures" / "f.svg").resolve().as_uri()}"' in document
@@ -89,6 +90,17 @@ def test_a_failed_print_fails_the_build_in_one_line_and_leaves_no_pdf(tmp_path):
     assert "printing the PDF of 'zh' failed" in message and "exit 3" in message and "Chromium crashed" in message
     assert "\n" not in message
     assert not list(tmp_path.rglob("*.pdf")) and not child.folder.exists()
+
+
+def test_bookmarks_titled_twice_are_titled_once_without_moving_a_byte():
+    adam = "Adam 与 Yogi".encode("utf-16-be").hex().upper().encode()
+    pdf = (b"1 0 obj << /Title (AdamAdam) >> endobj 2 0 obj << /Title <FEFF" + adam * 2 + b"> >> endobj "
+           b"3 0 obj << /Title (GoGo) >> endobj 4 0 obj << /Title (Yogi) >> endobj")
+    mended = printer.untwinned(pdf, {"Adam", "Adam 与 Yogi", "Go", "GoGo", "Yogi"})
+    assert len(mended) == len(pdf)
+    assert b"/Title <4164616D>" in mended  # "Adam", as long as "(AdamAdam)"
+    assert b"/Title <FEFF" + adam + b" " * len(adam) + b">" in mended
+    assert b"/Title (GoGo)" in mended and b"/Title (Yogi)" in mended  # a real heading, and a single title, stay
 
 
 # --- the PDFs of the built site ----------------------------------------------------------------
@@ -157,6 +169,18 @@ def test_the_chinese_pdf_is_chinese_text(built_site, pdfs):
     intro = re.search(r"<h1\b.*?</h1>\s*<p>(.*?)</p>", built_html(built_site, "adam.md", "zh").read_text(encoding="utf-8"),
                       re.S).group(1)
     assert _plain(html.unescape(re.sub(r"<[^>]+>", "", intro)))[:40] in text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_bookmarks_are_the_headings(pdfs, lang):
+    def titles(entries):
+        for entry in entries:
+            yield from titles(entry) if isinstance(entry, list) else [entry.title]
+
+    found = list(titles(pdfs[lang].outline))
+    assert len(found) > 40
+    twice = [t for t in found if len(t) % 2 == 0 and t[: len(t) // 2] == t[len(t) // 2:]]
+    assert not twice, f"{lang}: bookmarks titled twice over: {twice}"
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

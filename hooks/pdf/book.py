@@ -6,8 +6,8 @@ Each page becomes a ``<section>`` whose id is the page's name (``adam``; the hom
 from one chapter to another (``../yogi/#spikes``) becomes a link inside the document
 (``#yogi-spikes``), which Chromium prints as a link to a named destination of the PDF. A link to
 a page or file of the site that the PDF does not hold (a notebook page, a download) becomes an
-absolute link when ``site_url`` is set, and plain text otherwise (a relative link means nothing
-in a PDF read on its own). Images and style sheets are the site's files, by absolute ``file:``
+absolute link when ``site_url`` is set, and text otherwise (a relative link means nothing in a
+PDF read on its own). Images and style sheets are the site's files, by absolute ``file:``
 URLs; the dark figures (``#only-dark``) are left out, images load at once (not lazily), and
 every collapsible block is open.
 """
@@ -88,7 +88,7 @@ def chapter(html: str, url: str, root: str, names: dict[str, str], site: Path, s
         if site_url:
             absolute = site_url.rstrip("/") + "/" + target + (f"#{parts.fragment}" if parts.fragment else "")
             return f'{before}href="{html_lib.escape(absolute)}"'
-        return before.rstrip()  # the text stays, without a link
+        return f"{before}data-pdf-unlinked"  # the text stays, without a link (print.css: as text)
 
     body = LINK.sub(link, body)
 
