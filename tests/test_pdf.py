@@ -120,6 +120,15 @@ def test_the_home_page_marker_becomes_the_link_and_then_gets_the_size(tmp_path, 
     assert "2.3 MB" in shown and "pdf-size" not in shown
 
 
+def test_the_title_page_is_dated_by_source_date_epoch_and_a_bad_one_is_named(monkeypatch):
+    config = SimpleNamespace(site_name="Adam 与 Yogi", site_description="D")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1519257600")
+    assert download.cover(config) == {"title": "Adam 与 Yogi", "description": "D", "date": "2018-02-22"}
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(PluginError, match="SOURCE_DATE_EPOCH='yesterday'"):
+        download.cover(config)
+
+
 # --- the PDFs of the built site ----------------------------------------------------------------
 
 class _Loader(yaml.SafeLoader):

@@ -42,7 +42,10 @@ TIMEOUT = 300  # seconds the prints may take, all together (about 10 on an idle 
 def cover(config) -> dict:
     """The title page of the language being built: its site name and description, and the day of
     the build (UTC; SOURCE_DATE_EPOCH when set, as for the wheel)."""
-    stamp = int(os.environ.get("SOURCE_DATE_EPOCH") or time.time())
+    given = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if given and not given.isdigit():
+        raise PluginError(f"SOURCE_DATE_EPOCH={given!r}: the PDFs' date wants a whole number of seconds since 1970")
+    stamp = int(given) if given else int(time.time())
     return {"title": config.site_name, "description": config.site_description or "",
             "date": time.strftime("%Y-%m-%d", time.gmtime(stamp))}
 
