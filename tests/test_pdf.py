@@ -192,8 +192,8 @@ def test_the_chinese_pdf_is_chinese_text(built_site, pdfs):
     start = _starts(reader)[1 + _chapters().index("adam.md")]
     text = _plain(reader.pages[start].extract_text())
     assert len(re.findall(r"[\u4e00-\u9fff]", text)) > 300
-    intro = re.search(r"<h1\b.*?</h1>\s*<p>(.*?)</p>", built_html(built_site, "adam.md", "zh").read_text(encoding="utf-8"),
-                      re.S).group(1)
+    page = built_html(built_site, "adam.md", "zh").read_text(encoding="utf-8")
+    intro = re.search(r"<h1\b.*?</h1>\s*<p>(.*?)</p>", page, re.S).group(1)
     assert _plain(html.unescape(re.sub(r"<[^>]+>", "", intro)))[:40] in text
 
 
