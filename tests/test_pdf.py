@@ -83,6 +83,8 @@ def test_a_missing_image_or_page_fails_naming_it(site):
 
 
 def test_a_failed_print_fails_the_build_in_one_line_and_leaves_no_pdf(tmp_path):
+    (tmp_path / "assets").mkdir()
+    (tmp_path / download.PDF.format(lang="zh")).write_bytes(b"%PDF- from an earlier build")
     child = children.Child(prefix="adam-yogi-pdf-test-")
     child.start([sys.executable, "-c", "import sys; print('Chromium crashed', file=sys.stderr); sys.exit(3)"])
     with pytest.raises(PluginError) as raised:

@@ -96,6 +96,8 @@ def finish(child: Child, site: Path, languages) -> list[Path]:
             path = child.folder / f"book-{lang}.pdf"
             data = path.read_bytes() if code == 0 and path.is_file() else b""
             if not (data.startswith(b"%PDF-") and b"%%EOF" in data[-1024:]):
+                for other in languages:  # none from an earlier build (`mkdocs build --dirty`) stays either
+                    (Path(site) / PDF.format(lang=other)).unlink(missing_ok=True)
                 output = " ".join((child.output("stderr") or child.output("stdout")).split())
                 raise PluginError(f"printing the PDF of {lang!r} failed (Chromium's printer, exit {code}): "
                                   f"{output[-600:] or 'no PDF written'}")
