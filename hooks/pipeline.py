@@ -29,12 +29,14 @@ on_files        (-150: after i18n rebuilt the file list; each language)
   5 theme/material        Material's assets: no maps or unused lunr languages; the palette
                           sheet, the bundle and the search worker edited
   6 downloads/offline     a placeholder for the offline zip, which is written last
+on_nav          (-150: after i18n's) pdf/download: the pages of this language's PDF, in order
 on_env          theme/image_sizes: the build's files, for the images' sizes
 on_page_markdown
   (100: before i18n)      pages/includes: each include line becomes its section's code
   (0)                     runs/results: output markers, figures, the benchmark's command (its
                           table's place held), notes;
-                          notebooks/pages, downloads/archive, downloads/package: download links
+                          notebooks/pages, downloads/archive, downloads/package, pdf/download:
+                          download links
 on_page_content notebooks/pages, notebooks/markup, notebooks/css (notebook pages): download
                 links, valid static markup, pruned style sheets; theme/cjk_text: no line breaks
                 in Chinese prose; theme/ui_text: the extensions' words in the page's language;
@@ -51,13 +53,16 @@ on_post_template     theme/not_found: the switch back for the other pages
 on_post_page    math/mathjax: first fonts preloaded; notebooks/markup: style sheets to the head;
                 runs/playground: its script; theme/image_sizes; theme/code_spans
 on_post_build
-  (100: each language, before i18n builds the next)  theme/not_found, theme/language_links
+  (100: each language, before i18n builds the next)  theme/not_found, theme/language_links;
+                pdf/download: the language's title page noted, and (once) Chromium started
   (-150: once, after i18n built every language)      search/index: one index per language;
-                math/mathjax: the formulas' style sheet and fonts; downloads/archive: the code;
-                downloads/package: the wheel; runs/playground: the spike stream;
+                math/mathjax: the formulas' style sheet and fonts; pdf/download: each
+                language's PDF printed (beside the next steps); downloads/archive: the code;
+                downloads/package: the wheel; runs/playground: the spike stream; pdf/download:
+                the PDFs, awaited, and their sizes on the home pages;
                 downloads/offline: the whole site as a zip (last); then every page and
                 download is checked to be there, and build/lock lets go
-on_build_error  the runner, the benchmark and pip are ended, the lock let go
+on_build_error  the runner, the benchmark, pip and Chromium are ended, the lock let go
 on_shutdown     the same, when `mkdocs serve` stops
 """
 from __future__ import annotations
@@ -84,6 +89,7 @@ from hooks.math import mathjax  # noqa: E402
 from hooks.notebooks import css, markup  # noqa: E402
 from hooks.notebooks import pages as notebook_pages  # noqa: E402
 from hooks.pages import chapters, includes  # noqa: E402
+from hooks.pdf import download as pdf  # noqa: E402
 from hooks.runs import benchmark, page_runs, playground, results  # noqa: E402
 from hooks.search import index as search_index  # noqa: E402
 from hooks.search import jieba_cache  # noqa: E402
@@ -138,6 +144,7 @@ def on_config(config):
         wheel=package.start_build(),
         expected=set(),
         typeset={},
+        books={},
     )
     mathjax.start()
     jieba_cache.start()
@@ -160,6 +167,13 @@ def on_files(files, config):
     files = offline.placeholder(files, config)
     _build["expected"].update(file.abs_dest_path for file in files.documentation_pages())
     return files
+
+
+@event_priority(-150)  # after i18n (-100) made this language's navigation
+def on_nav(nav, config, files):
+    lang = plugins.current_language(config)
+    _build["books"][lang] = [page.url for page in nav.pages if not notebook_pages.is_notebook_page(page)]
+    return nav
 
 
 def on_env(env, config, files):
@@ -204,6 +218,7 @@ def _page_results(markdown, page, config, files):
                             _benchmark_shown)
     markdown = notebook_pages.download_box(markdown, page, config)
     markdown = archive.link(markdown, page, config)
+    markdown = pdf.link(markdown, page)
     return package.link(markdown, page)
 
 
@@ -284,6 +299,10 @@ def on_post_page(output, page, config):
 def _each_language(config):
     not_found.place(config)
     language_links.write_sitemaps(config)
+    lang = plugins.current_language(config)
+    _build["books"][lang] = (_build["books"][lang], pdf.cover(config))
+    if "printer" not in _build:
+        _build["printer"] = pdf.launch()
 
 
 @event_priority(-150)  # once, after i18n (-100) has built every language and merged the search index
@@ -295,15 +314,21 @@ def _whole_site(config):
     languages, default = plugins.languages(config), plugins.default_language(config)
     search_index.split_index(site, languages, default)
     mathjax.write_stylesheet(site)
+    books = {lang: _build["books"][lang] for lang in languages}
+    pdf.print_books(_build["printer"], site, books, default, config.site_url or "")
     archive.write(site)
     wheel = package.finish_build(_build.pop("wheel"), site)
     spikes = _build["pages"].section(playground.SPIKES)
     playground.publish(playground.spike_stream(_build["runs"].results, spikes), site)
+    pdfs = pdf.finish(_build.pop("printer"), site, languages)
+    for lang in languages:
+        pdf.show_size(site, lang, default)
     offline.write(config)  # last: the copy of everything else
     expected = _build["expected"] | {str(site / name) for name in (archive.ARCHIVE, offline.ZIP, mathjax.STYLESHEET)}
     expected |= {str(site / search_index.index_path(lang, default)) for lang in languages}
     expected |= {str(site / ("" if lang == default else lang) / not_found.NOT_FOUND) for lang in languages}
     expected.add(str(wheel))
+    expected.update(str(path) for path in pdfs)
     missing = sorted(os.path.relpath(path, site) for path in expected if not os.path.isfile(path))
     if missing:
         raise PluginError(f"the site in {site} is incomplete: {len(missing)} files are missing "
@@ -321,9 +346,10 @@ def _finish():
         step = _build.pop(name, None)
         if step is not None:
             step.stop()
-    wheel = _build.pop("wheel", None)
-    if wheel is not None:
-        wheel.close()
+    for name in ("wheel", "printer"):
+        child = _build.pop(name, None)
+        if child is not None:
+            child.close()
     LOCK.release()
 
 

@@ -35,7 +35,7 @@ LATIN_IN_CHINESE = {
     "PyTorch", "torch", "torch-yogi", "matplotlib", "Python", "Jupyter", "JupyterLab", "VS", "Code", "Colab",
     "MathJax", "MkDocs", "Material", "Node", "npm", "TensorFlow", "Federated", "TF-Addons", "optax", "Triton",
     "OpenMP", "DTensor", "FSDP", "DDP", "gloo", "Linux", "CDN", "GPU", "CPU", "CUDA", "cpu", "cuda", "C",
-    "wheel", "zip", "py", "ipynb", "PDF", "README", "SHA-1", "NaN", "inf", "GPT-2",
+    "wheel", "zip", "py", "ipynb", "PDF", "MB", "README", "SHA-1", "NaN", "inf", "GPT-2",
     # people
     "Kingma", "Ba", "Duchi", "Hazan", "Singer", "Tieleman", "Hinton", "Reddi", "Kale", "Kumar", "Zaheer",
     "Sachan", "Loshchilov", "Hutter", "Zhang", "Chen", "Shi", "Sun", "Luo", "Lipton", "Li", "Smola", "Jensen",

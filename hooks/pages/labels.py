@@ -117,6 +117,11 @@ TEXT = {
             '<a href="{wheel}" download><code>{name}</code></a>，'
             "下载后用 `pip install {name}` 安装（需要 torch {torch_spec}）。"
         ),
+        "pdf_download": (
+            "全站的 PDF（各章按目录顺序，含公式、图、代码和参考文献）："
+            '<a href="{pdf}" download><code>{name}</code></a>{size}。'
+        ),
+        "pdf_size": "（{mb} MB）",
     },
     "en": {
         "synthetic_title": "synthetic data (the real airfoil file was not available)",
@@ -172,5 +177,10 @@ TEXT = {
             '<a href="{wheel}" download><code>{name}</code></a>; '
             "install it with `pip install {name}` (it needs torch {torch_spec})."
         ),
+        "pdf_download": (
+            "The whole site as one PDF (every chapter in order, with its formulas, figures, code and references): "
+            '<a href="{pdf}" download><code>{name}</code></a>{size}.'
+        ),
+        "pdf_size": " ({mb} MB)",
     },
 }
