@@ -102,6 +102,12 @@ _build: dict = {}  # the state of the build under way (the one MkDocs began and 
 
 def on_startup(command, dirty):
     _build["command"] = command
+    # MkDocs gives back its own sys.path once it has loaded this file, and the page runs import
+    # the project's snippets package later (hooks/runs/page_runs.py): the checkout's root stays on
+    # the path, last, for the whole command (`python -m mkdocs` from the root had it by chance, as
+    # the current folder; `.venv/bin/mkdocs`, the README's command, did not).
+    if str(HOOKS.parent) not in sys.path:
+        sys.path.append(str(HOOKS.parent))
 
 
 def _serving() -> bool:

@@ -21,6 +21,7 @@ import pytest
 from mkdocs.exceptions import PluginError
 
 from site_pages import PLANTED, ROOT, hooks_module
+from tools.site_build import MKDOCS
 
 HOOKS = ROOT / "hooks"
 MODULES = sorted(p for p in HOOKS.rglob("*.py") if "__pycache__" not in p.parts)
@@ -238,7 +239,7 @@ def test_mkdocs_build_refuses_beside_another_build_and_deletes_nothing(tmp_path)
     other = lock.BuildLock(cache.CACHE / "build.lock")
     other.acquire("the test, holding this checkout's lock", wait=60)  # (waits for a build of someone else's)
     try:
-        proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)], cwd=ROOT,
+        proc = subprocess.run([MKDOCS, "build", "--strict", "-d", str(site)], cwd=ROOT,
                               env={**os.environ, lock.ENV_WAIT: "0"}, capture_output=True, text=True, timeout=120)
     finally:
         other.release()
@@ -402,7 +403,7 @@ def test_a_killed_build_leaves_no_process_and_no_temporary_folder(tmp_path, how)
     nothing it started runs and its temporary folder holds nothing."""
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    build = subprocess.Popen([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
+    build = subprocess.Popen([MKDOCS, "build", "--strict", "-d", str(tmp_path / "site")],
                              cwd=ROOT, env={**os.environ, "TMPDIR": str(tmp)}, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
     try:

@@ -17,6 +17,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tools.site_build import MKDOCS
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -70,7 +72,7 @@ def main(argv=None):
     port = _free_port()
     url = f"http://127.0.0.1:{port}/{path}"
     original = page.read_text(encoding="utf-8")
-    server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+    server = subprocess.Popen([MKDOCS, "serve", "--dev-addr", f"127.0.0.1:{port}"],
                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     times = []
     try:

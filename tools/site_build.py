@@ -16,13 +16,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ("node_modules",)  # installed, not copied: linked from the checkout
+# The README's command, the console script beside this Python (not `python -m mkdocs`, which puts
+# the current folder on sys.path and so hid a build that could not import the project's modules).
+MKDOCS = str(Path(sys.executable).with_name("mkdocs"))
 
 
 def build_site(dest, env=None, root=ROOT):
     """`mkdocs build --strict` of the checkout at ``root`` into ``dest``; (completed process, seconds)."""
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "-f", str(Path(root) / "mkdocs.yml"),
+        [MKDOCS, "build", "--strict", "--clean", "-f", str(Path(root) / "mkdocs.yml"),
          "-d", str(dest)],
         cwd=root, env={**os.environ, **(env or {})}, capture_output=True, text=True,
     )
