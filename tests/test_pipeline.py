@@ -73,7 +73,7 @@ def test_the_pipelines_list_names_every_event_it_handles_and_every_stage_it_call
 
 def test_the_stages_are_grouped_by_what_they_do():
     groups = sorted(p.name for p in HOOKS.iterdir() if p.is_dir() and p.name != "__pycache__")
-    assert groups == ["build", "downloads", "math", "notebooks", "pages", "runs", "search", "theme"]
+    assert groups == ["build", "downloads", "math", "notebooks", "pages", "pdf", "runs", "search", "theme"]
     assert sorted(p.name for p in HOOKS.glob("*.py")) == ["__init__.py", "pipeline.py"]
 
 
