@@ -23,6 +23,14 @@ for (const level of ["log", "info", "warn", "error", "debug"]) {
 await import("@mathjax/src/js/util/entities/all.js");
 const { default: MathJax } = await import("@mathjax/src/source");
 
+// The text column of Material's desktop layout (688 px at 1280 px wide; the column grows with the
+// root font size on wider screens) holds about 33 em of the math font (a math em is about 20 px:
+// the formulas match the x-height of the 16 px text): a display formula wider than this is
+// broken into lines at build time (the Yogi chapter's comparison of Yogi and Adam is 35 em). Inline
+// formulas are never broken (linebreaks.inline: false): each one is a single unbreakable box, so
+// that a line never ends inside "(1 − β₂)".
+const LINE_WIDTH_EM = 32;
+
 let errors = [];
 await MathJax.init({
   loader: { load: ["input/tex", "output/chtml", "a11y/assistive-mml"] },
@@ -44,8 +52,11 @@ await MathJax.init({
     // it; the pages' CSS does that now (font-size: calc(1ex / x-height), extra.css), so the
     // output carries no measured size of this machine's fonts.
     matchFontHeight: false,
-    // Wide display formulas scroll in their own box (made focusable below).
+    // Wide display formulas scroll in their own box (made focusable below); one too wide for the
+    // widest text column is broken into lines first (page(): overflow="linebreak"), at most
+    // LINE_WIDTH_EM wide, at the places MathJax's line breaker prefers (relations, commas).
     displayOverflow: "scroll",
+    linebreaks: { inline: false, width: `${LINE_WIDTH_EM}em` },
   },
   startup: { typeset: false },
 });
@@ -55,9 +66,9 @@ const output = MathJax.startup.output;
 const X_HEIGHT = output.font.params.x_height;
 
 // A display formula wider than this (in em of the math font) may not fit the narrowest screen the
-// site supports (320 px: 288 px of text column, math at about 1.2 times the 16 px text); it gets
-// tabindex="0" so that keyboard users can scroll it.
-const SCROLL_WIDTH_EM = 288 / (16 * 1.2);
+// site supports (320 px: 288 px of text column, a math em about 20.3 px: 1.27 times the 16 px
+// text, whose x-height it matches); it gets tabindex="0" so that keyboard users can scroll it.
+const SCROLL_WIDTH_EM = 288 / 21;
 
 function clean(node) {
   if (adaptor.kind(node).startsWith("#")) return;
@@ -90,10 +101,40 @@ function collectStyles(doc) {
   for (const rule of topLevelRules(adaptor.textContent(output.styleSheet(doc)))) rules.add(rule);
 }
 
+// A display holding several formulas side by side ("…  (Yogi),  |s_t − s_{t−1}| = …  (Adam).")
+// breaks where a reader would break it: after the comma that separates them, at the wide space
+// that follows (\quad or more); MathJax's own line breaker prefers a relation inside one of them.
+function breakBetweenFormulas(math) {
+  const row = math.childNodes[0];
+  const children = row && row.isInferred ? row.childNodes : [];
+  children.forEach((node, i) => {
+    const before = children[i - 1];
+    if (node.isKind("mspace") && before && before.isKind("mo") && before.getText() === ","
+        && parseFloat(node.attributes.get("width")) >= 1) {
+      node.attributes.set("linebreak", "newline");
+    }
+  });
+}
+
 async function page(html) {
   errors = [];
-  const doc = MathJax.startup.getDocument(`<!DOCTYPE html><html><head></head><body>${html}</body></html>`);
+  const source = `<!DOCTYPE html><html><head></head><body>${html}</body></html>`;
+  let doc = MathJax.startup.getDocument(source);
   await doc.renderPromise();
+  // A display formula too wide for the desktop column is typeset again, broken into lines (its
+  // width is known only once it is typeset: MathJax measures text, e.g. Chinese, as it typesets).
+  const wide = new Set([...doc.math].flatMap((item, i) => item.display && output.getBBox(item, doc).w > LINE_WIDTH_EM ? [i] : []));
+  if (wide.size) {
+    errors = [];
+    doc = MathJax.startup.getDocument(source);
+    doc.findMath().compile();
+    [...doc.math].forEach((item, i) => {
+      if (!wide.has(i)) return;
+      item.root.attributes.set("overflow", "linebreak");
+      breakBetweenFormulas(item.root);
+    });
+    await doc.renderPromise();
+  }
   let math = 0;
   for (const item of doc.math) {
     math++;

@@ -2,7 +2,7 @@
 // (tabindex="0") while its content overflows. Material does this for its code blocks only on
 // devices with a mouse and takes it back elsewhere; notebook cells, their outputs and the
 // tables Material wraps get nothing. Wide display formulas are made focusable by the build
-// already (hooks/mathjax_typeset.mjs: their box scrolls inside div.arithmatex); this covers the
+// already (hooks/math/typeset.mjs: their box scrolls inside div.arithmatex); this covers the
 // rest, and any formula wider on this reader's fonts than the build expected. A box with
 // something focusable inside is reachable already and gets no tab stop of its own.
 (function () {
@@ -10,6 +10,7 @@
     ".md-typeset pre > code",
     ".md-typeset__scrollwrap",
     ".md-typeset div.arithmatex",
+    ".md-typeset mjx-container[display]",
     ".jupyter-wrapper .highlight-ipynb",
     ".jupyter-wrapper .jp-OutputArea-output",
     ".jupyter-wrapper .jp-OutputArea-output pre",
