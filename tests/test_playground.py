@@ -240,7 +240,7 @@ def test_the_published_stream_is_the_pages_run():
 
 ROSEN_CASES = [  # the presets first; measured not to be sensitive
     dict(steps=3000, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8, s0=1e-6),
-    dict(steps=3000, lr=0.01, beta1=0.9, beta2=0.99, eps=1e-8, s0=1e-6),
+    dict(steps=1000, lr=0.01, beta1=0.9, beta2=0.99, eps=1e-8, s0=1e-6),
     dict(steps=3000, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, s0=1e-6),
     dict(steps=1000, lr=0.002, beta1=0.0, beta2=0.9999, eps=0.0, s0=0.0),
 ]
@@ -405,6 +405,23 @@ def test_yogi_page_claims_about_rosenbrock():
 
 
 @needs_node
+def test_the_rosenbrock_preset_is_the_run_the_yogi_page_quotes(settings):
+    """The Yogi page's "Try it" quotes a Rosenbrock run with β₂ = 0.99 after 1000 steps: the
+    preset "rosenbrock-0.99" is that run, and the playground draws the numbers the page quotes."""
+    preset = settings["PRESETS"]["rosenbrock-0.99"]
+    assert (preset["beta2"], preset["steps"]) == (0.99, 1000)
+    for lang, quoted in (("en", "after 1000 steps"), ("zh", "1000 步后")):
+        text = (ROOT / "docs" / lang / "yogi.md").read_text(encoding="utf-8")
+        paragraph = next(p for p in text.split("\n\n") if "Rosenbrock" in p)
+        assert quoted in paragraph and r"\beta_2 = 0.99" in paragraph, (lang, paragraph[-300:])
+    runs = node([{"options": {**preset, "method": m}} for m in counterexample.METHODS])
+    loss = {m: run["loss"][-1] for m, run in zip(counterexample.METHODS, runs)}
+    assert len(runs[0]["loss"]) == 1000
+    assert loss["adam"] < 1e-5, loss  # "Adam is close to the minimum (loss below 10⁻⁵)"
+    assert 3.55 <= loss["amsgrad"] < 3.65 and 3.55 <= loss["yogi"] < 3.65, loss  # "loss about 3.6"
+
+
+@needs_node
 def test_convergence_page_claims_about_s_and_the_effective_learning_rate():
     adam, amsgrad = node([{"options": {"problem": "counterexample", "method": m, "C": 3.0}} for m in ("adam", "amsgrad")])
     s = adam["s"][-30:]
@@ -436,7 +453,8 @@ def test_hook_loads_the_widget_with_a_relative_link_only_on_its_pages():
     page = SimpleNamespace(url="en/yogi/", file=SimpleNamespace(src_uri="en/yogi.md"))
     html = "<html><head></head><body><div data-playground=\"spikes\"></div><pre></body></pre></body></html>"
     out = playground.with_script(html, page)
-    assert out.endswith('<script type="module" src="../../assets/javascripts/playground/main.js"></script>\n</body></html>')
+    # a classic script: a page opened from file:// (the offline copy) runs no module script
+    assert out.endswith('<script defer src="../../assets/javascripts/playground/main.js"></script>\n</body></html>')
     plain = "<html><head></head><body><p>no widget</p></body></html>"
     assert playground.with_script(plain, page) == plain
     with pytest.raises(PluginError, match="en/yogi.md"):
@@ -449,7 +467,40 @@ def test_hook_publishes_the_stream_atomically(tmp_path):
     path = tmp_path / "assets" / "javascripts" / "playground" / "spikes.json"
     assert json.loads(path.read_text()) == stream
     assert oct(path.stat().st_mode & 0o777) == "0o644"
-    assert [p.name for p in path.parent.iterdir()] == ["spikes.json"]  # no temporary file left
+    assert sorted(p.name for p in path.parent.iterdir()) == ["bundle.js", "spikes.json"]  # no temporary file left
+
+
+@needs_node
+def test_the_bundle_is_the_modules_as_one_classic_script():
+    """bundle.js runs as a classic script (no import, export or import.meta left), defines the
+    widget and the stream, and computes what the modules compute."""
+    playground, stream = page_stream()
+    script = playground.bundle(stream)
+    assert not playground.MODULE_SYNTAX.search(script)
+    probe = script + """
+const { Playground, stream } = window.adamYogiPlayground;
+process.stdout.write(JSON.stringify({ widget: typeof Playground, g: stream.g.length, spikes: stream.spikes }));
+"""
+    proc = subprocess.run([NODE, "-e", "globalThis.window = globalThis;\n" + probe],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {"widget": "function", "g": len(stream["g"]), "spikes": stream["spikes"]}
+
+
+def test_the_bundler_refuses_what_it_cannot_join(tmp_path):
+    playground, _ = page_stream()
+    from mkdocs.exceptions import PluginError
+
+    (tmp_path / "widget.js").write_text('import { a } from "./a.js";\nexport class Playground {}\n')
+    (tmp_path / "a.js").write_text('export const a = 1;\nconst b = await import("./b.js");\n')
+    with pytest.raises(PluginError, match=r"a\.js:2: module syntax"):
+        playground.bundle({}, tmp_path)
+    (tmp_path / "a.js").write_text('import { Playground } from "./widget.js";\nexport const a = 1;\n')
+    with pytest.raises(PluginError, match="in a circle: widget.js -> a.js -> widget.js"):
+        playground.bundle({}, tmp_path)
+    (tmp_path / "a.js").write_text('import { c } from "./missing.js";\nexport const a = 1;\n')
+    with pytest.raises(PluginError, match="imports missing.js"):
+        playground.bundle({}, tmp_path)
 
 
 if __name__ == "__main__":

@@ -90,7 +90,10 @@ export function contourSegments(f, domain, levels, n = 64) {
   return out;
 }
 
-function axes(ctx, X, Y, xTicks, yTicks, box, xLabel, style) {
+// The tick labels are at least this many CSS pixels high, however narrow the chart is drawn.
+export const LABEL_PX = 11;
+
+function axes(ctx, X, Y, xTicks, yTicks, box, xLabel, style, fontSize = LABEL_PX) {
   const { width, height, left, right, top, bottom } = box;
   const x0 = left, x1 = width - right, y0 = height - bottom, y1 = top;
   ctx.lineWidth = 0.8;
@@ -106,7 +109,7 @@ function axes(ctx, X, Y, xTicks, yTicks, box, xLabel, style) {
   ctx.stroke();
   ctx.globalAlpha = 1;
   ctx.fillStyle = style.fg;
-  ctx.font = `11px ${style.font}`;
+  ctx.font = `${fontSize}px ${style.font}`;
   ctx.textBaseline = "middle";
   ctx.textAlign = "right";
   for (const t of yTicks) ctx.fillText(t.label, x0 - 4, Y(t.value));
@@ -140,6 +143,12 @@ export class Chart {
     this.background = null; // the plane's axes and contour lines, drawn once per size and style
   }
 
+  /** The font size, in units of `box`, of LABEL_PX CSS pixels (the chart is drawn at its CSS
+   * width: a narrow one shrinks the units). */
+  fontSize(box) {
+    return LABEL_PX * Math.max(1, box.width / (this.width || box.width));
+  }
+
   /** Size the canvas for `box` at the screen's pixel density; units → pixels from here on. */
   fit(box) {
     const ratio = globalThis.devicePixelRatio || 1;
@@ -166,7 +175,7 @@ export class Chart {
     const Y = (yLog ? logScale : linearScale)(ylo, yhi, height - bottom, top);
     const xTicks = (xLog ? logTicks(first, n) : linearTicks(first === 1 ? 0 : first, n))
       .filter((t) => t.value >= (first === 1 && !xLog ? 0 : first) && t.value <= n);
-    axes(ctx, X, Y, xTicks, yLog ? logTicks(ylo, yhi) : linearTicks(ylo, yhi), box, xLabel, style);
+    axes(ctx, X, Y, xTicks, yLog ? logTicks(ylo, yhi) : linearTicks(ylo, yhi), box, xLabel, style, this.fontSize(box));
     clipToPlot(ctx, box);
     ctx.strokeStyle = style.fg;
     ctx.lineWidth = 0.8;
@@ -202,7 +211,7 @@ export class Chart {
         : Object.assign(document.createElement("canvas"), { width: w, height: h });
       const lc = layer.getContext("2d");
       lc.setTransform(this.ctx.getTransform());
-      axes(lc, X, Y, linearTicks(ax, bx), linearTicks(ay, by), box, "x₁", style);
+      axes(lc, X, Y, linearTicks(ax, bx), linearTicks(ay, by), box, "x₁", style, this.fontSize(box));
       lc.strokeStyle = style.contour;
       lc.lineWidth = 0.8;
       lc.lineCap = "round";
