@@ -275,3 +275,20 @@ def test_offline_copy_works_from_disk(browser, offline_copy):
             page.click(".md-search-result__link >> nth=0")
         assert page.url.split("?")[0].endswith("/en/adam/index.html"), page.url
         assert visit.failures() == [] and visit.console_errors() == [], (visit.failures(), visit.console_errors())
+
+
+def test_offline_copy_runs_the_playground_from_disk(browser, offline_copy):
+    """From file:// a page may load no module script and fetch nothing: the playground (one
+    classic script, the stream inside) still mounts, runs and draws."""
+    with Visit(browser, offline_copy.as_uri()) as visit:
+        page = visit.open((offline_copy / "en" / "yogi" / "index.html").as_uri())
+        page.wait_for_function("window.playground !== undefined", timeout=10000)
+        page.evaluate("playground.ready")
+        page.locator(".pg-widget").wait_for(state="visible", timeout=10000)
+        painted = page.evaluate("""() => [...document.querySelectorAll('.pg-chart:not([hidden]) canvas')].map(c => {
+          const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+          let n = 0; for (let i = 3; i < data.length; i += 4) n += data[i] > 0; return n > 0.01 * c.width * c.height; })""")
+        assert painted and all(painted), painted
+        run = page.evaluate("playground.run({problem: 'rosenbrock', method: 'adam', steps: 1000})")
+        assert len(run["loss"]) == 1000
+        assert visit.failures() == [] and visit.console_errors() == [], (visit.failures(), visit.console_errors())

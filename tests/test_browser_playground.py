@@ -172,7 +172,7 @@ def test_the_widget_loads_only_when_the_reader_nears_it(browser, server, lang):
         page.locator('img[src$="figures/spikes.svg#only-light"]').scroll_into_view_if_needed()
         page.locator(".pg-widget").wait_for(state="visible", timeout=10000)
         names = {url.rsplit("/", 1)[1] for url in page.evaluate(loaded)}
-        assert {"widget.js", "playground.css", "spikes.json"} <= names
+        assert {"bundle.js", "playground.css"} <= names  # one classic script: it runs from file:// too
         assert visit.failures() == [] and visit.console_errors() == []
     finally:
         visit.close()
@@ -237,6 +237,44 @@ def test_both_schemes_and_a_narrow_screen(browser, server, lang, scheme):
             page.evaluate("document.body.setAttribute('data-md-color-scheme', 'slate')")
             page.wait_for_timeout(100)
             assert page.evaluate(PIXELS_OF, [1, ADAM_COLOR["dark"]]) > 50
+        assert visit.console_errors() == []
+    finally:
+        visit.close()
+
+
+# Every text the charts draw, as (CSS px high, text): the canvases' fillText, recorded with the
+# context's transform (units → device pixels) and the screen's pixel density.
+RECORD_TEXT = """(() => {
+  window.__chartText = [];
+  for (const proto of [CanvasRenderingContext2D.prototype, globalThis.OffscreenCanvasRenderingContext2D?.prototype]) {
+    if (!proto) continue;
+    const fillText = proto.fillText;
+    proto.fillText = function (text, ...rest) {
+      const t = this.getTransform();
+      window.__chartText.push([parseFloat(this.font) * Math.hypot(t.a, t.b) / devicePixelRatio, String(text)]);
+      return fillText.call(this, text, ...rest);
+    };
+  }
+})()"""
+
+
+@pytest.mark.parametrize("width", [360, 390])
+def test_tick_labels_are_readable_on_a_phone(browser, server, width):
+    """Every label the charts draw is at least 11 CSS px high at 360 and 390 px (it was ~10)."""
+    visit = Visit(browser, server)
+    try:
+        visit.context.add_init_script(RECORD_TEXT)
+        visit.page.set_viewport_size({"width": width, "height": 900})
+        page = visit.open(urljoin(server, page_url("yogi.md", "en")))
+        page.wait_for_function("window.playground !== undefined", timeout=10000)
+        page.evaluate("playground.ready")
+        for problem in ("spikes", "counterexample", "rosenbrock"):
+            page.evaluate("p => playground.apply({problem: p})", problem)
+            page.wait_for_timeout(50)
+        drawn = page.evaluate("window.__chartText")
+        assert len(drawn) > 30, drawn
+        small = sorted({(round(px, 2), text) for px, text in drawn if px < 11 - 1e-6})
+        assert small == [], f"chart text under 11 px at {width} px: {small[:10]}"
         assert visit.console_errors() == []
     finally:
         visit.close()

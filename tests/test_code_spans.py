@@ -35,6 +35,21 @@ def test_name_and_whitespace_spans_go_and_the_text_stays():
     assert _text(out) == _text(prose + block + cell) and "x = torch.zeros(3)  # <0>" in _text(out)
 
 
+def test_inline_code_breaks_at_its_spaces_only_and_its_text_stays():
+    """Each word of inline code is one unbreakable span (the browser broke `--` ⏎ `allow-synthetic`);
+    a code block, which opens with <pre><span></span><code>, is left alone."""
+    hook = _hook()
+    prose = '<p>Run <code>python -m snippets.train --allow-synthetic</code>, or <code>a &lt;b&gt;</code>.</p>'
+    block = '<pre><span></span><code>x-y = 1</code></pre>'
+    out = hook.unwrapped(prose + block)
+    assert out.endswith(block)
+    assert re.findall(r'<span class="nobr">([^<]*)</span>', out) == [
+        "python", "-m", "snippets.train", "--allow-synthetic", "a", "&lt;b&gt;"]
+    assert _text(out) == _text(prose + block)
+    css = (ROOT / "docs" / "assets" / "stylesheets" / "extra.css").read_text(encoding="utf-8")
+    assert re.search(r"\.md-typeset code \.nobr \{ white-space: nowrap; \}", css)
+
+
 def test_material_colours_a_name_as_the_codes_own_text():
     """What makes the unwrapping invisible: Material gives .n the code's text colour in both
     schemes, and none of the site's style sheets gives .n or .w a colour."""

@@ -12,6 +12,10 @@ nbconvert's page template (through mkdocs-jupyter's) brings:
 * headings whose text has no Latin letters get ``id=""`` (and a permalink to ``#``), while the
   table of contents links them as ``#_1``…: they get the id the table of contents uses.
 * its style sheets sit in the page's body, where HTML allows none: they move to the head.
+* the hidden copy of each cell's code, which its copy button copies, is a ``<div>``: MathJax
+  typeset the ``$t$`` of a string in it ("时间步 𝑡t" was copied) and the Chinese text's line
+  joining ate a line end ("# 图中的文字…labels = {", a comment swallowing the code): it becomes a
+  ``<pre>``, which both leave alone.
 
 And the two setup cells before a notebook's first figure (the figures' text, a 40-line
 ``labels`` dict, and the plotting setup: logging, warnings, matplotlib's style) are folded into
@@ -41,7 +45,8 @@ EMPTY_HEADING = re.compile(r'<(h[1-6]) id="">(.*?)</\1>', re.S)
 TAGS = re.compile(r"<[^>]+>")
 DIV = re.compile(r"<div\b|</div>")
 NOTEBOOK = '<div class="jp-Notebook"'
-COPY_TEXT = re.compile(r'class="clipboard-copy-txt"[^>]*>(.*?)</div>', re.S)
+COPY_TEXT = re.compile(r'class="clipboard-copy-txt"[^>]*>(.*?)</(?:div|pre)>', re.S)
+COPY_DIV = re.compile(r'<div((?:\s+data-search-exclude(?:="")?)?\s+class="clipboard-copy-txt"[^>]*)>(.*?)</div>', re.S)
 SETUP_SUMMARY = {
     "zh": "运行前的设置：图中的文字与绘图样式（两个单元格，点击展开）",
     "en": "Setup: the figures' text and plot style (two cells)",
@@ -147,5 +152,9 @@ def static_markup(html: str, toc, where: str) -> str:
         )
     html = _styles_from_list_repr(html)
     html = STRAY_COMMA.sub(r"\1", html)
+    html, copies = COPY_DIV.subn(r"<pre\1>\2</pre>", html)
+    if copies != html.count("<clipboard-copy"):
+        raise PluginError(f"{where}: {html.count('<clipboard-copy')} copy buttons but {copies} copies of code for them; "
+                          "the mkdocs-jupyter template changed, update COPY_DIV in hooks/notebooks/markup.py")
     html = folded_setup(html, where)
     return _heading_ids(html, toc, where)

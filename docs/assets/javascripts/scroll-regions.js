@@ -30,9 +30,12 @@
     scrolling.forEach(function (el) { el.setAttribute("tabindex", "0"); });
   }
 
+  // A box overflows when its content grows as well as when it shrinks (a table whose formulas'
+  // fonts arrive after the first layout, at the box's width): both are watched.
   var watched = new WeakSet();
+  var boxOf = new WeakMap();
   var resized = new ResizeObserver(function (entries) {
-    update(entries.map(function (entry) { return entry.target; }));
+    update(entries.map(function (entry) { return boxOf.get(entry.target) || entry.target; }));
   });
   // Material removes the tabindex of a code block on touch screens; it comes back.
   var changed = new MutationObserver(function (records) {
@@ -43,6 +46,10 @@
       if (watched.has(el)) return;
       watched.add(el);
       resized.observe(el);
+      if (el.firstElementChild) {
+        boxOf.set(el.firstElementChild, el);
+        resized.observe(el.firstElementChild);
+      }
       changed.observe(el, { attributes: true, attributeFilter: ["tabindex"] });
     });
   }

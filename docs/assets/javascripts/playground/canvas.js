@@ -143,10 +143,11 @@ export class Chart {
     this.background = null; // the plane's axes and contour lines, drawn once per size and style
   }
 
-  /** The font size, in units of `box`, of LABEL_PX CSS pixels (the chart is drawn at its CSS
-   * width: a narrow one shrinks the units). */
+  /** The font size, in units of `box`, of at least LABEL_PX CSS pixels (the chart is drawn at
+   * its CSS width: a narrow one shrinks the units). After fit(box): from the canvas's pixels. */
   fontSize(box) {
-    return LABEL_PX * Math.max(1, box.width / (this.width || box.width));
+    const ratio = globalThis.devicePixelRatio || 1;
+    return LABEL_PX * Math.max(1, (box.width * ratio) / this.canvas.width);
   }
 
   /** Size the canvas for `box` at the screen's pixel density; units → pixels from here on. */
