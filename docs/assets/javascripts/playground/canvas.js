@@ -147,7 +147,8 @@ export class Chart {
    * its CSS width: a narrow one shrinks the units). After fit(box): from the canvas's pixels. */
   fontSize(box) {
     const ratio = globalThis.devicePixelRatio || 1;
-    return LABEL_PX * Math.max(1, (box.width * ratio) / this.canvas.width);
+    // rounded up: the context keeps a font's size to a few digits
+    return Math.ceil(100 * LABEL_PX * Math.max(1, (box.width * ratio) / this.canvas.width)) / 100;
   }
 
   /** Size the canvas for `box` at the screen's pixel density; units → pixels from here on. */
