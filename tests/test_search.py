@@ -146,7 +146,7 @@ def test_the_index_holds_readable_formulas_and_titles_without_permalinks(built_s
     section = next(doc for doc in docs if doc["location"].endswith("adam/#bias-correction"))
     assert BIAS_FORMULA in section["text"].replace("\u200b", ""), section["text"][:400]
     # subscripts and superscripts run into their letters: s12 was s₁², vt1 was v̂ₜ₋₁…
-    flattened = sorted(set(re.findall(r"(?<![\w.])(?:[gsv][12]{2}|[gsv]t[12]|[gsv]t−1|β[12]t)(?![\w.])", text)))
+    flattened = sorted(set(re.findall(r"(?<![\w./])(?:[gsv][12]{2}|[gsv]t[12]|[gsv]t−1|β[12]t)(?![\w./])", text)))
     assert flattened == [], flattened
     for formula in ("g₁²", "vₜ", "β₂", "√"):
         assert formula in text, f"{formula} is missing from the {lang} index"

@@ -70,7 +70,7 @@ def page_blocks(site, rel, lang):
     article = text[text.index("<article"): text.index("</article>")]
     parser = CodeBlocks()
     parser.feed(article)
-    python = [t for c, t in parser.blocks if not {"output", "command"} & set(c)]
+    python = [t for c, t in parser.blocks if not {"output", "command", "citation"} & set(c)]
     outputs = [t for c, t in parser.blocks if "output" in c]
     return python, outputs
 
@@ -273,13 +273,17 @@ def test_the_archive_unpacks_and_runs_outside_the_repository(built_site, tmp_pat
     archive = built_site / "adam-yogi-code.zip"
     with zipfile.ZipFile(archive) as z:
         names = z.namelist()
-        assert names == sorted(names[:2]) + sorted(names[2:]) and {i.date_time for i in z.infolist()} == {(2018, 2, 22, 0, 0, 0)}
+        # README and requirements, the two licences, then the code in order
+        assert names[:4] == ["adam-yogi/README.md", "adam-yogi/requirements.txt", "adam-yogi/LICENSE",
+                             "adam-yogi/LICENSE-docs"]
+        assert names[4:] == sorted(names[4:]) and {i.date_time for i in z.infolist()} == {(2018, 2, 22, 0, 0, 0)}
+        assert z.read("adam-yogi/LICENSE") == (ROOT / "LICENSE").read_bytes()
         readme = z.read("adam-yogi/README.md").decode()
         requirements = z.read("adam-yogi/requirements.txt").decode()
         z.extractall(tmp_path)
     assert "adam-yogi/snippets/train.py" in names and "adam-yogi/snippets/optim.py" in names
     tracked = subprocess.run(["git", "-C", str(ROOT), "ls-files", "snippets"], capture_output=True, text=True).stdout.split()
-    assert names[2:] == sorted(f"adam-yogi/{n}" for n in tracked if n.endswith(".py") and (ROOT / n).is_file()), \
+    assert names[4:] == sorted(f"adam-yogi/{n}" for n in tracked if n.endswith(".py") and (ROOT / n).is_file()), \
         "exactly the files git tracks"
     assert not any("/tools/" in n or "torch-yogi" in n for n in names)  # the package and the benchmarks stay out
     assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
