@@ -127,3 +127,18 @@ def test_the_offline_copy_carries_both_licences(built_site):
     with zipfile.ZipFile(built_site / "assets" / "adam-yogi-offline.zip") as archive:
         for name in ("LICENSE", "LICENSE-docs"):
             assert archive.read(f"adam-yogi/{name}") == (ROOT / name).read_bytes()
+
+
+GENERIC_LINK_TEXT = {"here", "click here", "link", "more", "read more", "learn more", "this", "这里", "此处", "点击这里", "链接"}
+
+
+def test_no_link_says_only_here(built_site):
+    """A link's text says where it goes (Lighthouse's link-text audit; a screen reader's list of
+    links): the notebooks' 'The chapter's text is [here]' was one."""
+    found = []
+    for page in built_site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        for inner in re.findall(r"<a\b[^>]*>(.*?)</a>", html, re.S):
+            if re.sub(r"<[^>]+>", "", inner).strip().lower() in GENERIC_LINK_TEXT:
+                found.append(f"{page.relative_to(built_site)}: {inner.strip()}")
+    assert found == []

@@ -98,7 +98,7 @@ TEXT = {
             "运行本笔记本只需要 PyTorch 和 matplotlib：`pip install torch matplotlib`"
             "（本站用 torch {torch} 和 matplotlib {matplotlib} 测试）。"
             "它不依赖本站的代码仓库，在 Jupyter、JupyterLab、VS Code 和 Colab 里都能运行。"
-            "本章的正文在[这里]({chapter})。"
+            "可以对照[本章正文]({chapter})阅读。"
         ),
         "labels_comment": "图中的文字（与本站的图相同）",
         "script_header": (
@@ -157,8 +157,8 @@ TEXT = {
         "requirements": (
             "This notebook needs PyTorch and matplotlib only: `pip install torch matplotlib` "
             "(tested with torch {torch} and matplotlib {matplotlib}). It does not need this site's "
-            "repository and runs in Jupyter, JupyterLab, VS Code and Colab. The chapter's text is "
-            "[here]({chapter})."
+            "repository and runs in Jupyter, JupyterLab, VS Code and Colab. Read it beside "
+            "[the chapter's text]({chapter})."
         ),
         "labels_comment": "The text of the figures, as on the site",
         "script_header": (
