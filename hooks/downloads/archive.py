@@ -16,7 +16,6 @@ URL when ``repo_url`` is set in mkdocs.yml.
 from __future__ import annotations
 
 import io
-import posixpath
 import stat
 import subprocess
 import zipfile
@@ -26,6 +25,7 @@ from mkdocs.exceptions import PluginError
 
 from hooks import ROOT
 from hooks.build.files import write_atomic
+from hooks.downloads import from_page
 from hooks.pages import chapters, labels
 
 ARCHIVE = "adam-yogi-code.zip"
@@ -117,8 +117,7 @@ def link(markdown: str, page, config) -> str:
     if MARKER not in markdown:
         return markdown
     lang = page.file.src_uri.split("/", 1)[0]
-    here = posixpath.dirname(page.url.rstrip("/") + "/index.html") if page.url else ""
-    link = posixpath.relpath(ARCHIVE, here or ".")  # the archive sits at the site's root
+    link = from_page(page, ARCHIVE)  # the archive sits at the site's root
     text = labels.TEXT[lang]
     sentence = text["code_download"].format(archive=link, name=ARCHIVE)
     if config.repo_url:

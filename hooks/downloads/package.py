@@ -10,7 +10,6 @@ folder), started when the configuration is read and awaited after the pages are 
 from __future__ import annotations
 
 import os
-import posixpath
 import shutil
 import sys
 import tomllib
@@ -21,6 +20,7 @@ from mkdocs.exceptions import PluginError
 from hooks import ROOT
 from hooks.build.children import Child, ChildFailed
 from hooks.build.files import write_atomic
+from hooks.downloads import from_page
 from hooks.pages import labels
 
 PACKAGE = ROOT / "torch-yogi"
@@ -74,9 +74,8 @@ def link(markdown: str, page) -> str:
     if MARKER not in markdown:
         return markdown
     lang = page.file.src_uri.split("/", 1)[0]
-    here = posixpath.dirname(page.url.rstrip("/") + "/index.html") if page.url else ""
     name = wheel_name()
     torch_spec = next(d for d in project()["dependencies"] if d.startswith("torch")).removeprefix("torch")
-    sentence = labels.TEXT[lang]["package_download"].format(wheel=posixpath.relpath(name, here or "."),
+    sentence = labels.TEXT[lang]["package_download"].format(wheel=from_page(page, name),
                                                             name=name, torch_spec=torch_spec)
     return markdown.replace(MARKER, sentence)

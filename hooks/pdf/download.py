@@ -29,6 +29,7 @@ from mkdocs.exceptions import PluginError
 
 from hooks.build.children import Child, ChildFailed
 from hooks.build.files import write_atomic
+from hooks.downloads import from_page
 from hooks.pages import labels
 from hooks.pdf import book
 
@@ -112,9 +113,8 @@ def link(markdown: str, page) -> str:
     if MARKER not in markdown:
         return markdown
     lang = page.file.src_uri.split("/", 1)[0]
-    here = posixpath.dirname(page.url.rstrip("/") + "/index.html") if page.url else ""
     name = PDF.format(lang=lang)
-    sentence = labels.TEXT[lang]["pdf_download"].format(pdf=posixpath.relpath(name, here or "."),
+    sentence = labels.TEXT[lang]["pdf_download"].format(pdf=from_page(page, name),
                                                         name=posixpath.basename(name), size=SIZE.format(lang=lang))
     return markdown.replace(MARKER, sentence, 1)
 
